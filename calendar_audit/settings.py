@@ -1,0 +1,269 @@
+"""Typed settings: a TOML file (``--config`` or ./calendar-audit.toml) plus ``CALENDAR_AUDIT_*`` environment.
+
+Precedence, defined here and only here: values passed in code > environment > TOML file > defaults.
+Nested keys come from the environment joined by ``__``: ``CALENDAR_AUDIT_GRAPH__CLIENT_SECRET``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+from .frame import RESPONSES, WorkingHours
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_CONFIG_NAME = "calendar-audit.toml"
+ENV_PREFIX = "CALENDAR_AUDIT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def parse_day(value: str) -> int:
+    day = str(value).strip().lower()[:3]
+    if day not in DAY_NAMES:
+        raise ValueError(f"unknown day {value!r} (use {', '.join(DAY_NAMES)})")
+    return DAY_NAMES.index(day)
+
+
+def parse_clock(value: str) -> time:
+    if not re.fullmatch(r"\d{1,2}:\d{2}", str(value).strip()):
+        raise ValueError(f"{value!r} is not a time of day (use HH:MM)")
+    hours, minutes = (int(p) for p in str(value).split(":"))
+    if hours == 24 and minutes == 0:
+        return time.max
+    return time(hours, minutes)
+
+
+def check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)") from None
+    return value
+
+
+class WorkingHoursSettings(_Model):
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    start: str = "09:00"
+    end: str = "17:00"
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: list[str]) -> list[str]:
+        for d in v:
+            parse_day(d)
+        return v
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        parse_clock(v)
+        return v
+
+    def to_hours(self, tz: str | None = None) -> WorkingHours:
+        start, end = parse_clock(self.start), parse_clock(self.end)
+        if end <= start:
+            raise ConfigError(f"working_hours: end {self.end} is not after start {self.start}")
+        return WorkingHours(tuple(sorted({parse_day(d) for d in self.days})), start, end, tz)
+
+
+class PersonSettings(_Model):
+    working_hours: WorkingHoursSettings | None = None
+    timezone: str | None = None
+
+    _zone = field_validator("timezone")(classmethod(lambda cls, v: v if v is None else check_zone(v)))
+
+
+class TeamSettings(_Model):
+    name: str
+    group: str = ""  # Entra ID group id or mail address
+    members: list[str] = []
+    protected_slots: list[dict[str, Any]] = []  # validated by calendar_audit.slots
+
+
+class GraphSettings(_Model):
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    certificate_path: str = ""
+    cloud: Literal["global", "usgov", "usgov-dod", "china"] = "global"
+    max_concurrency: int = Field(4, ge=1, le=20)
+    page_size: int = Field(1000, ge=1, le=1000)
+    timeout_seconds: float = Field(60.0, gt=0)
+    max_retries: int = Field(6, ge=0, le=20)
+    read_agenda: bool = False  # fetch bodyPreview to detect meetings with no stated purpose
+    token_cache: str = ""  # device-code sign-in cache; empty: the user's data folder
+
+
+class StoreSettings(_Model):
+    path: str = ""  # SQLite file; empty: the user's data folder
+
+
+class HoldSettings(_Model):
+    subject: str = "Protected: direct work"
+    show_as: Literal["free", "tentative", "busy", "oof", "workingElsewhere"] = "busy"
+    category: str = "Direct work"
+    body: str = (
+        "This time is protected for direct work with children and families, under our team's protected-slot "
+        "policy. Please do not book meetings here; statutory meetings are the exception."
+    )
+
+
+class SuggestSettings(_Model):
+    days: int = Field(14, ge=1, le=90)
+    large_attendees: int = Field(8, ge=1)
+    recurring_heavy_hours_per_month: float = Field(4.0, gt=0)
+    vague_subjects: list[str] = [r"\bcatch[ -]?up\b", r"\bquick sync\b", r"\bsync\b", r"\bfyi\b", r"\bcheck[ -]?in\b",
+                                 r"\bhuddle\b", r"\bchat\b", r"\bupdate\b", r"^\s*meeting\s*$"]
+    weights: dict[str, float] = {}
+    templates: dict[str, str] = {}
+
+
+class PrivacySettings(_Model):
+    pseudonymise: bool = False
+    pseudonym_salt: SecretStr = SecretStr("")
+    min_group_size: int = Field(5, ge=1)
+
+
+class Settings(BaseSettings):
+    """Every setting calendar-audit reads; ``config.example.toml`` documents each with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    timezone: str = "Europe/London"
+    working_hours: WorkingHoursSettings = WorkingHoursSettings()
+    rules: list[str] = ["rules/social-care.toml"]
+    output_dir: str = "reports"
+    counted_responses: list[str] = ["organizer", "accepted", "tentativelyAccepted", "notResponded", "none"]
+    audit_log: str = ""  # JSON lines of every calendar write; empty: the user's data folder
+    graph: GraphSettings = GraphSettings()
+    store: StoreSettings = StoreSettings()
+    holds: HoldSettings = HoldSettings()
+    suggest: SuggestSettings = SuggestSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    people: dict[str, PersonSettings] = {}
+    teams: list[TeamSettings] = []
+
+    _config_file: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_zone(v)
+
+    @field_validator("counted_responses")
+    @classmethod
+    def _responses(cls, v: list[str]) -> list[str]:
+        for r in v:
+            if r not in RESPONSES:
+                raise ValueError(f"unknown response {r!r} (use {', '.join(RESPONSES)})")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        toml_file = settings_cls.model_config.get("toml_file")
+        if toml_file:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=toml_file),)
+        return sources
+
+    # --- derived values -------------------------------------------------------------------------------
+    @property
+    def config_dir(self) -> Path:
+        return self._config_file.parent if self._config_file else Path.cwd()
+
+    def rule_paths(self) -> list[Path]:
+        """Rule files, relative to the settings file; the shipped defaults are found from anywhere."""
+        return [self.resolve_path(p) for p in self.rules]
+
+    def resolve_path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        if path.is_absolute():
+            return path
+        for base in (self.config_dir, Path.cwd(), PROJECT_ROOT):
+            if (base / path).exists():
+                return base / path
+        return self.config_dir / path
+
+    def team_hours(self) -> WorkingHours:
+        return self.working_hours.to_hours(None)
+
+    def person_hours(self) -> dict[str, WorkingHours]:
+        """Per-person working hours from settings (these win over mailbox settings)."""
+        out = {}
+        for person, p in self.people.items():
+            if p.working_hours is not None:
+                out[person.lower()] = p.working_hours.to_hours(p.timezone)
+        return out
+
+    def team(self, name: str | None) -> TeamSettings:
+        if not self.teams:
+            raise ConfigError("teams: no team is configured (add a [[teams]] table to the settings file)")
+        if name is None:
+            return self.teams[0]
+        for team in self.teams:
+            if team.name == name:
+                return team
+        known = ", ".join(t.name for t in self.teams)
+        raise ConfigError(f"--team {name!r}: no such team in the settings (known: {known})")
+
+
+def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
+    """Load settings from ``config`` (or ./calendar-audit.toml when present) and the environment.
+
+    Raises ConfigError naming the file or environment variable and the key.
+    """
+    path: Path | None = Path(config) if config is not None else None
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = Path(DEFAULT_CONFIG_NAME)
+    if path is not None and not path.is_file():
+        raise ConfigError(f"{path}: settings file not found")
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    try:
+        settings: Settings = _FileSettings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    except ValueError as exc:  # a TOML syntax error
+        raise ConfigError(f"{path}: {exc}") from None
+    settings._config_file = path.resolve() if path else None
+    return settings
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting"
+        env = ENV_PREFIX + "__".join(str(p) for p in err["loc"]).upper()
+        problems.append(f"{key}: {msg} (from {path or 'defaults'} or ${env})")
+    where = str(path) if path else "settings"
+    return f"{where}: " + "; ".join(problems)

@@ -1,0 +1,68 @@
+"""The reporting window: two inclusive local dates in the team's time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Window:
+    """[first 00:00, last + 1 day 00:00) in ``tz``; both dates inclusive."""
+
+    first: date
+    last: date
+    tz: str = "Europe/London"
+
+    def __post_init__(self) -> None:
+        if self.first > self.last:
+            raise InputError(f"--from {self.first} is after --to {self.last}")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """Start of the window as a UTC timestamp."""
+        return local_midnight(self.first, self.tz)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """End of the window (exclusive) as a UTC timestamp."""
+        return local_midnight(self.last + timedelta(days=1), self.tz)
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+    def week_starts(self) -> list[date]:
+        """The Monday of every week the window touches."""
+        monday = self.first - timedelta(days=self.first.weekday())
+        out = []
+        while monday <= self.last:
+            out.append(monday)
+            monday += timedelta(days=7)
+        return out
+
+    @classmethod
+    def weeks_from(cls, first: date, weeks: int, tz: str) -> Window:
+        monday = first - timedelta(days=first.weekday())
+        return cls(monday, monday + timedelta(days=7 * weeks - 1), tz)
+
+
+def local_midnight(day: date, tz: str) -> pd.Timestamp:
+    """00:00 of ``day`` in ``tz``, as a UTC timestamp."""
+    return pd.Timestamp(datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))).tz_convert("UTC")
+
+
+def parse_date(value: str, field: str) -> date:
+    """A YYYY-MM-DD date from the command line or a file; ``field`` names it in the error."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{field}: {value!r} is not a date (use YYYY-MM-DD)") from None
