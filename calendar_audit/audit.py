@@ -1,0 +1,69 @@
+"""The pipeline from an events frame to an AuditResult: classify, decide what counts, partition, measure."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .frame import SourceData, WorkingHours
+from .metrics import (
+    AuditResult,
+    event_hours,
+    exclusion_reasons,
+    meeting_costs,
+    partition,
+    person_week,
+    team_week,
+)
+from .rules import RuleSet, classify
+from .settings import Settings
+from .window import Window
+
+
+def in_window(events: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Events that overlap the window (all-day events by their dates)."""
+    timed = (events["end"] > window.start) & (events["start"] < window.end)
+    first = pd.Timestamp(window.first, tz="UTC")
+    after_last = pd.Timestamp(window.last, tz="UTC") + pd.Timedelta(days=1)
+    all_day = events["is_all_day"] & (events["end"] > first) & (events["start"] < after_last)
+    return events[(timed & ~events["is_all_day"]) | all_day].reset_index(drop=True)
+
+
+def prepare_events(events: pd.DataFrame, rules: RuleSet, window: Window, settings: Settings) -> pd.DataFrame:
+    """Classify the window's events and mark which count, why not, and their hours in the window."""
+    classified = classify(in_window(events, window), rules)
+    reasons = exclusion_reasons(classified, settings.counted_responses)
+    classified["excluded_because"] = reasons
+    classified["counted"] = (reasons == "").to_numpy(bool)
+    classified["hours"] = event_hours(classified, window)
+    return classified
+
+
+def people_of(data: SourceData, events: pd.DataFrame) -> list[str]:
+    """Everyone the source knows, in its order, then anyone else with events; failed mailboxes left out."""
+    failed = {f.person for f in data.failures}
+    seen = dict.fromkeys([*data.people, *sorted(events["person"].unique())])
+    return [p for p in seen if p not in failed]
+
+
+def working_hours_map(data: SourceData, settings: Settings) -> dict[str, WorkingHours]:
+    """Per-person settings win over mailbox settings; everyone else gets the team default."""
+    hours = {k.lower(): v for k, v in data.working_hours.items()}
+    hours.update(settings.person_hours())
+    return hours
+
+
+def audit(data: SourceData, rules: RuleSet, window: Window, settings: Settings, *,
+          include_subjects: bool = False, source_label: str = "") -> AuditResult:
+    """Measure a team's calendars over the window, as DESIGN.md defines every number."""
+    events = prepare_events(data.events, rules, window, settings)
+    people = people_of(data, events)
+    part = partition(events, people, window, rules.categories, working_hours_map(data, settings),
+                     settings.team_hours())
+    table = person_week(part)
+    costs = meeting_costs(events, include_subjects)
+    return AuditResult(
+        window=window, categories=tuple(rules.categories), person_week=table, team_week=team_week(table),
+        events=events, top_series=costs.top_series, unclassified=costs.unclassified,
+        failures=list(data.failures), notes=list(data.notes), include_subjects=include_subjects,
+        source_label=source_label,
+    )

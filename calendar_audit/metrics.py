@@ -1,0 +1,192 @@
+"""The person-week table and team summaries, exactly as DESIGN.md defines the metrics. Pure: frames in, frames out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .frame import MailboxFailure, WorkingHours, all_day_dates
+from .timeline import Intervals, Segments, sweep, to_seconds, working_intervals
+from .window import Window, local_midnight
+
+CATEGORIES = ("direct_work", "meeting", "training", "travel", "admin", "other")
+HOUR_COLUMNS = ["working_hours", "busy_hours", "direct_work_hours", "meeting_hours", "statutory_meeting_hours",
+                "training_hours", "travel_hours", "admin_hours", "other_hours", "double_booked_hours",
+                "after_hours_hours"]
+PERSON_WEEK_COLUMNS = ["person", "week_start", *HOUR_COLUMNS, "direct_work_pct", "meeting_pct"]
+DEFAULT_COUNTED_RESPONSES = ("organizer", "accepted", "tentativelyAccepted", "notResponded", "none")
+DAY = 24 * 3600
+
+
+def exclusion_reasons(events: pd.DataFrame, counted_responses: Sequence[str] = DEFAULT_COUNTED_RESPONSES) -> pd.Series:
+    """Why each event is not counted ("" when it is), the first reason that applies."""
+    seconds = (events["end"] - events["start"]).dt.total_seconds()
+    conditions = [
+        events["is_cancelled"].to_numpy(bool),
+        (events["response"] == "declined").to_numpy(bool),
+        events["is_all_day"].to_numpy(bool),
+        (seconds >= DAY).to_numpy(bool),
+        (events["show_as"] == "free").to_numpy(bool),
+        ~events["response"].isin(list(counted_responses)).to_numpy(bool),
+    ]
+    labels = ["cancelled", "declined", "all_day", "over_24h", "free", "response_not_counted"]
+    return pd.Series(np.select(conditions, labels, default=""), index=events.index, dtype="string")
+
+
+def leave_days(events: pd.DataFrame) -> dict[str, set[date]]:
+    """Per person, the dates covered by an all-day oof event that is neither cancelled nor declined."""
+    leave = events[events["is_all_day"] & (events["show_as"] == "oof") & ~events["is_cancelled"]
+                   & (events["response"] != "declined")]
+    out: dict[str, set[date]] = {}
+    for person, start, end in zip(leave["person"], leave["start"], leave["end"], strict=True):
+        out.setdefault(person, set()).update(all_day_dates(start, end))
+    return out
+
+
+@dataclass
+class Partition:
+    """The team's time over the window, partitioned into segments, with the codes needed to read it."""
+
+    window: Window
+    people: list[str]
+    weeks: list[date]
+    categories: tuple[str, ...]
+    segments: Segments
+    week_of_segment: np.ndarray
+    leave: dict[str, set[date]]
+
+
+def partition(
+    events: pd.DataFrame,
+    people: Sequence[str],
+    window: Window,
+    categories: Sequence[str],
+    hours: Mapping[str, WorkingHours],
+    default_hours: WorkingHours,
+    layers: Mapping[str, Intervals] | None = None,
+) -> Partition:
+    """Sweep the counted events of ``people`` (classified, with a ``counted`` column) over the window.
+
+    ``hours`` maps a person to their working hours (others get ``default_hours``); the layer "work" is added here.
+    """
+    code = {p: i for i, p in enumerate(people)}
+    counted = events[events["counted"] & events["person"].isin(code)]
+    rank_of = {c: i for i, c in enumerate(categories)}
+    leave = leave_days(events)
+    days = window.days()
+    work = Intervals.concat([
+        working_intervals(i, days, hours.get(p, default_hours), window.tz, leave.get(p, set()))
+        for i, p in enumerate(people)
+    ])
+    weeks = window.week_starts()
+    cuts = to_seconds(pd.DatetimeIndex([local_midnight(w, window.tz) for w in weeks]))
+    origin = int(window.start.timestamp())
+    length = int(window.end.timestamp()) - origin
+    ev = Intervals(counted["person"].map(code).to_numpy(np.int64), to_seconds(counted["start"]),
+                   to_seconds(counted["end"]))
+    segments = sweep(len(people), origin, length, ev, counted["category"].map(rank_of).to_numpy(np.int64),
+                     len(categories), counted["statutory"].to_numpy(bool), {"work": work, **(layers or {})}, cuts)
+    week_of_segment = np.searchsorted(cuts, segments.start, side="right") - 1
+    return Partition(window, list(people), weeks, tuple(categories), segments, np.maximum(week_of_segment, 0), leave)
+
+
+def person_week(part: Partition) -> pd.DataFrame:
+    """One row per person and week with every metric in DESIGN.md."""
+    seg = part.segments
+    n_weeks = len(part.weeks)
+    n = len(part.people) * n_weeks
+    group = seg.person * n_weeks + part.week_of_segment
+    busy = seg.depth > 0
+    work = seg.layers["work"]
+    cols: dict[str, np.ndarray] = {
+        "working_hours": seg.hours_by(group, n, work),
+        "busy_hours": seg.hours_by(group, n, busy),
+    }
+    for rank, category in enumerate(part.categories):
+        cols[f"{category}_hours"] = seg.hours_by(group, n, seg.winner == rank)
+    meeting_rank = part.categories.index("meeting") if "meeting" in part.categories else -2
+    cols["statutory_meeting_hours"] = seg.hours_by(group, n, (seg.winner == meeting_rank) & seg.statutory)
+    cols["double_booked_hours"] = seg.hours_by(group, n, seg.depth >= 2)
+    cols["after_hours_hours"] = seg.hours_by(group, n, busy & ~work)
+    table = pd.DataFrame({
+        "person": np.repeat(part.people, n_weeks),
+        "week_start": np.tile(np.array(part.weeks, dtype=object), len(part.people)),
+    })
+    for column in HOUR_COLUMNS:
+        table[column] = cols.get(column, np.zeros(n))
+    return add_percentages(table)
+
+
+def add_percentages(table: pd.DataFrame) -> pd.DataFrame:
+    """direct_work_pct and meeting_pct of working hours; NaN (an empty cell) where working hours are 0."""
+    working = table["working_hours"].where(table["working_hours"] > 0)
+    table["direct_work_pct"] = 100 * table["direct_work_hours"] / working
+    table["meeting_pct"] = 100 * table["meeting_hours"] / working
+    return table
+
+
+def team_week(person_week_table: pd.DataFrame) -> pd.DataFrame:
+    """Per week, the hour columns summed over people and the shares recomputed from the sums."""
+    table = person_week_table.groupby("week_start", sort=True)[HOUR_COLUMNS].sum().reset_index()
+    table.insert(1, "people", person_week_table.groupby("week_start", sort=True)["person"].nunique().to_numpy())
+    return add_percentages(table)
+
+
+def event_hours(events: pd.DataFrame, window: Window) -> pd.Series:
+    """Counted hours of each event inside the window, before the precedence partition."""
+    start = events["start"].clip(lower=window.start, upper=window.end)
+    end = events["end"].clip(lower=window.start, upper=window.end)
+    hours = (end - start).dt.total_seconds() / 3600.0
+    return hours.where(events["counted"], 0.0)
+
+
+@dataclass
+class Costs:
+    """The meetings that cost the team most, and the counted ones no rule matched."""
+
+    top_series: pd.DataFrame
+    unclassified: pd.DataFrame
+
+
+def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -> Costs:
+    """Group counted meetings with others by series (or meeting), summing person-hours."""
+    meetings = events[events["counted"] & (events["attendee_count"] > 0) & (events["category"] != "direct_work")]
+    meetings = meetings.assign(
+        key=meetings["series_id"].where(meetings["series_id"] != "",
+                                        meetings["ical_uid"].where(meetings["ical_uid"] != "", meetings["event_id"])),
+        organizer_domain=meetings["organizer"].str.rpartition("@")[2].str.lower(),
+    )
+    grouped = meetings.groupby("key", sort=False).agg(
+        category=("category", "first"), rule=("rule", "first"), subject=("subject", "first"),
+        occurrences=("start", "nunique"), people=("person", "nunique"), hours=("hours", "sum"),
+        matched=("matched", "first"), organizer_domain=("organizer_domain", "first"),
+    ).sort_values(["hours", "occurrences"], ascending=False).reset_index(drop=True)
+    if not include_subjects:
+        grouped["subject"] = ""
+    grouped.insert(0, "key", [f"{r} #{i + 1}" for i, r in enumerate(grouped["rule"])])
+    top_series = grouped.head(top)[["key", "category", "rule", "subject", "occurrences", "people", "hours"]]
+    unclassified = grouped[~grouped["matched"].astype(bool)][
+        ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]].head(top)
+    return Costs(top_series.reset_index(drop=True), unclassified.reset_index(drop=True))
+
+
+@dataclass
+class AuditResult:
+    """Everything a report shows; writers render it, nothing else computes."""
+
+    window: Window
+    categories: tuple[str, ...]
+    person_week: pd.DataFrame
+    team_week: pd.DataFrame
+    events: pd.DataFrame
+    top_series: pd.DataFrame
+    unclassified: pd.DataFrame
+    failures: list[MailboxFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    include_subjects: bool = False
+    source_label: str = ""
+    extra_sections: list = field(default_factory=list)  # writers.section.Section
