@@ -1,0 +1,293 @@
+"""Sign-in to Microsoft Graph with msal, plugged into msgraph-sdk as a kiota ``AccessTokenProvider``.
+
+Three ways in: app-only with a certificate (PEM holding the private key and certificate; the recommended way) or
+a client secret, and delegated device-code sign-in for one practitioner's own calendar (``--me``), whose msal
+token cache is persisted owner-only (0600) in the user's data folder. The national cloud decides both the
+authority host and the Graph endpoint.
+
+TLS and proxies come from the standard environment: msal talks through an httpx client that trusts
+``REQUESTS_CA_BUNDLE`` (as requests-based msal would), else ``SSL_CERT_FILE``, and uses ``HTTPS_PROXY``.
+Secrets never reach a message: errors carry msal's error code and the setting's name, never its value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msal
+import platformdirs
+from kiota_abstractions.authentication import (
+    AccessTokenProvider,
+    AllowedHostsValidator,
+    BaseBearerTokenAuthenticationProvider,
+)
+
+from ..errors import ConfigError, SourceError
+from ..settings import Settings
+
+APP_NAME = "calendar-audit"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Where a national cloud signs in and where its Graph lives."""
+
+    login_host: str
+    graph_endpoint: str  # scheme and host, no version
+
+    @property
+    def graph_host(self) -> str:
+        return self.graph_endpoint.removeprefix("https://")
+
+
+CLOUDS: dict[str, Cloud] = {
+    "global": Cloud("login.microsoftonline.com", "https://graph.microsoft.com"),
+    "usgov": Cloud("login.microsoftonline.us", "https://graph.microsoft.us"),
+    "usgov-dod": Cloud("login.microsoftonline.us", "https://dod-graph.microsoft.us"),
+    "china": Cloud("login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+}
+
+#: delegated scopes for --me: read one's own calendar and working hours.
+DELEGATED_SCOPES = ("Calendars.Read", "MailboxSettings.Read")
+
+
+def cloud_for(settings: Settings) -> Cloud:
+    """The authority host and Graph endpoint of the configured national cloud."""
+    return CLOUDS[settings.graph.cloud]
+
+
+def authority_url(settings: Settings) -> str:
+    """The msal authority for the configured tenant in the configured cloud."""
+    tenant = settings.graph.tenant_id.strip()
+    if not tenant:
+        raise ConfigError("graph.tenant_id: not set (the Entra ID tenant id; or $CALENDAR_AUDIT_GRAPH__TENANT_ID)")
+    return f"https://{cloud_for(settings).login_host}/{tenant}"
+
+
+def app_scopes(settings: Settings) -> list[str]:
+    """App-only scopes: the application permissions granted to the app registration."""
+    return [f"{cloud_for(settings).graph_endpoint}/.default"]
+
+
+def delegated_scopes(settings: Settings) -> list[str]:
+    """Delegated scopes for device-code sign-in, qualified by the cloud's Graph endpoint."""
+    endpoint = cloud_for(settings).graph_endpoint
+    return [f"{endpoint}/{scope}" for scope in DELEGATED_SCOPES]
+
+
+def msal_verify(env: Mapping[str, str]) -> ssl.SSLContext | bool:
+    """TLS trust for sign-in: ``REQUESTS_CA_BUNDLE``, else ``SSL_CERT_FILE``/``SSL_CERT_DIR``, else the defaults."""
+    bundle = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE")
+    if bundle:
+        path = Path(bundle)
+        try:
+            if path.is_dir():
+                return ssl.create_default_context(capath=str(path))
+            return ssl.create_default_context(cafile=str(path))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"REQUESTS_CA_BUNDLE: cannot read CA bundle {bundle}: {exc}") from None
+    return graph_verify(env)
+
+
+def graph_verify(env: Mapping[str, str]) -> ssl.SSLContext | bool:
+    """TLS trust for Graph calls: ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else the system defaults."""
+    cafile, capath = env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR")
+    if not cafile and not capath:
+        return True
+    try:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"SSL_CERT_FILE: cannot read CA file {cafile or capath}: {exc}") from None
+
+
+def proxy_for(env: Mapping[str, str]) -> str | None:
+    """The HTTPS proxy from the standard environment, if any."""
+    return env.get("HTTPS_PROXY") or env.get("https_proxy") or env.get("ALL_PROXY") or env.get("all_proxy") or None
+
+
+def msal_http_client(settings: Settings, env: Mapping[str, str] | None = None) -> httpx.Client:
+    """The HTTP client msal signs in through (httpx, so proxies and CA bundles follow the environment)."""
+    env = os.environ if env is None else env
+    return httpx.Client(
+        verify=msal_verify(env),
+        proxy=proxy_for(env),
+        timeout=settings.graph.timeout_seconds,
+        trust_env=False,  # the environment is read above, explicitly, so tests can pass their own
+    )
+
+
+def token_cache_path(settings: Settings) -> Path:
+    """Where the device-code token cache lives: settings.graph.token_cache, else the user's data folder."""
+    if settings.graph.token_cache:
+        return Path(settings.graph.token_cache).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "msal_token_cache.json"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable and writable by the owner only (0600), from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)  # the file may have existed with looser permissions
+
+
+class PersistedTokenCache(msal.SerializableTokenCache):
+    """An msal token cache kept in an owner-only file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        if path.is_file():
+            self.deserialize(path.read_text(encoding="utf-8"))
+
+    def save(self) -> None:
+        """Write the cache back when msal changed it."""
+        if self.has_state_changed:
+            write_private(self.path, self.serialize())
+            self.has_state_changed = False
+
+
+def certificate_credential(path_value: str) -> dict[str, str]:
+    """msal's credential for a PEM file holding the private key and the certificate."""
+    path = Path(path_value).expanduser()
+    try:
+        pem = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"graph.certificate_path: cannot read {path}: {exc.__class__.__name__}") from None
+    if "PRIVATE KEY-----" not in pem or "BEGIN CERTIFICATE-----" not in pem:
+        raise ConfigError(f"graph.certificate_path: {path} must hold both the PEM private key and the certificate")
+    start = pem.index("-----BEGIN CERTIFICATE-----")
+    end = pem.index("-----END CERTIFICATE-----", start) + len("-----END CERTIFICATE-----")
+    # msal derives the SHA-256 thumbprint (PS256) and the x5c header from the certificate.
+    return {"private_key": pem, "public_certificate": pem[start:end]}
+
+
+def build_app(
+    settings: Settings, *, me: bool = False, http_client: httpx.Client | None = None
+) -> msal.ClientApplication:
+    """The msal application: confidential (certificate or secret) or public (device code, for --me)."""
+    graph = settings.graph
+    if not graph.client_id.strip():
+        raise ConfigError("graph.client_id: not set (the app registration's id; or $CALENDAR_AUDIT_GRAPH__CLIENT_ID)")
+    http = http_client or msal_http_client(settings)
+    common: dict[str, Any] = {
+        "authority": authority_url(settings),
+        "http_client": http,
+        "timeout": graph.timeout_seconds,
+    }
+    try:
+        if me:
+            return msal.PublicClientApplication(
+                graph.client_id, token_cache=PersistedTokenCache(token_cache_path(settings)), **common
+            )
+        if graph.certificate_path:
+            credential: Any = certificate_credential(graph.certificate_path)
+        elif graph.client_secret.get_secret_value():
+            credential = graph.client_secret.get_secret_value()
+        else:
+            raise ConfigError(
+                "graph: set certificate_path or client_secret (or $CALENDAR_AUDIT_GRAPH__CLIENT_SECRET) "
+                "for app-only sign-in, or use --me for device-code sign-in"
+            )
+        return msal.ConfidentialClientApplication(graph.client_id, client_credential=credential, **common)
+    except ValueError as exc:  # msal refuses a malformed authority, key or certificate
+        raise ConfigError(f"graph: msal refused the sign-in settings ({exc.__class__.__name__})") from None
+    except (httpx.HTTPError, OSError) as exc:  # authority discovery failed
+        raise SourceError(f"sign-in: cannot reach {authority_url(settings)} ({exc.__class__.__name__})") from None
+
+
+def _failure(result: Mapping[str, Any] | None) -> SourceError:
+    """A sign-in refusal, naming msal's error code and the first line of its description (never a secret)."""
+    result = result or {}
+    code = result.get("error", "no token")
+    first = str(result.get("error_description", "")).splitlines()[0:1]
+    return SourceError(f"sign-in refused: {code}" + (f": {first[0]}" if first else ""))
+
+
+def stderr_prompt(message: str) -> None:
+    """Show the device-code instructions to the practitioner."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class MsalTokenProvider(AccessTokenProvider):
+    """kiota access-token provider backed by msal; acquisition runs in a thread so the event loop never blocks."""
+
+    def __init__(
+        self,
+        app: msal.ClientApplication,
+        scopes: list[str],
+        allowed_hosts: list[str],
+        *,
+        prompt: Callable[[str], None] = stderr_prompt,
+    ) -> None:
+        self.app = app
+        self.scopes = scopes
+        self.prompt = prompt
+        self._validator = AllowedHostsValidator(allowed_hosts)
+        self._lock = asyncio.Lock()
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._validator
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        """A bearer token for ``uri`` (empty for hosts outside the Graph endpoint, so none leaks elsewhere)."""
+        if not self._validator.is_url_host_valid(uri):
+            return ""
+        async with self._lock:  # one sign-in at a time; later callers hit msal's cache
+            return await asyncio.to_thread(self.acquire)
+
+    def acquire(self) -> str:
+        """Acquire a token synchronously: from msal's cache, else from the identity platform."""
+        app = self.app
+        try:
+            if isinstance(app, msal.ConfidentialClientApplication):
+                result = app.acquire_token_for_client(scopes=self.scopes)
+            else:
+                result = self._delegated(app)
+        except (httpx.HTTPError, OSError) as exc:
+            raise SourceError(f"sign-in: cannot reach the identity platform ({exc.__class__.__name__})") from None
+        finally:
+            cache = getattr(app, "token_cache", None)
+            if isinstance(cache, PersistedTokenCache):
+                cache.save()
+        if not result or "access_token" not in result:
+            raise _failure(result)
+        return str(result["access_token"])
+
+    def _delegated(self, app: msal.ClientApplication) -> Mapping[str, Any] | None:
+        accounts = app.get_accounts()
+        if accounts:
+            result = app.acquire_token_silent(self.scopes, account=accounts[0])
+            if result and "access_token" in result:
+                return result
+        assert isinstance(app, msal.PublicClientApplication)
+        flow = app.initiate_device_flow(scopes=self.scopes)
+        if "user_code" not in flow:
+            return flow
+        self.prompt(str(flow["message"]))
+        return app.acquire_token_by_device_flow(flow)
+
+
+def token_provider(
+    settings: Settings, *, me: bool = False, http_client: httpx.Client | None = None
+) -> MsalTokenProvider:
+    """The token provider for the configured sign-in (app-only, or device code with ``me``)."""
+    app = build_app(settings, me=me, http_client=http_client)
+    scopes = delegated_scopes(settings) if me else app_scopes(settings)
+    return MsalTokenProvider(app, scopes, [cloud_for(settings).graph_host])
+
+
+def auth_provider(provider: AccessTokenProvider) -> BaseBearerTokenAuthenticationProvider:
+    """msgraph-sdk's authentication provider around a token provider."""
+    return BaseBearerTokenAuthenticationProvider(provider)

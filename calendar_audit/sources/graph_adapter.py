@@ -1,0 +1,235 @@
+"""Graph JSON -> the events frame and working hours. The only place Graph's event and mailbox shapes are read.
+
+Events arrive with ``Prefer: outlook.timezone="UTC"`` as ``{"dateTime": "...", "timeZone": "UTC"}``; a server that
+ignored the preference is handled by converting the named zone. All-day events become their calendar dates at
+00:00 UTC (the frame's convention). Nulls, missing fields and unknown enum values never fail a page: they take the
+frame's defaults or ``unknown`` / ``none``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .. import frame
+from ..frame import WorkingHours
+from .windows_zones import match_rules, zone_from_name
+
+#: the event fields the frame needs: $select on calendarView (delta returns whole events regardless).
+SELECT = (
+    "id", "type", "seriesMasterId", "iCalUId", "subject", "start", "end", "isAllDay", "showAs", "responseStatus",
+    "isCancelled", "attendees", "organizer", "categories", "isOnlineMeeting", "location", "sensitivity",
+)
+
+_SHOW_AS = {s.lower(): s for s in frame.SHOW_AS}
+_RESPONSES = {r.lower(): r for r in frame.RESPONSES}
+_SENSITIVITY = {"normal", "personal", "private", "confidential"}
+_DAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+# Online-meeting boilerplate that says nothing about a meeting's purpose.
+_BOILERPLATE = re.compile(
+    r"microsoft teams( meeting)?|join (on your computer|the meeting|with a video|conference)[^\n]*|meeting id:?[^\n]*"
+    r"|passcode:?[^\n]*|dial[- ]in[^\n]*|learn more[^\n]*|meeting options[^\n]*|https?://\S+|zoom meeting|_{3,}",
+    re.IGNORECASE,
+)
+
+
+def select_fields(read_agenda: bool) -> str:
+    """The $select value: the frame's fields, plus bodyPreview when agenda detection is on."""
+    return ",".join((*SELECT, "bodyPreview") if read_agenda else SELECT)
+
+
+def states_purpose(preview: str) -> bool:
+    """Whether a body preview says what a meeting is for (a few words beyond online-meeting boilerplate)."""
+    text = _BOILERPLATE.sub(" ", preview or "")
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= 3
+
+
+def _address(holder: Any) -> str:
+    """The lower-cased address of an ``{"emailAddress": {"address": ...}}`` holder, '' when absent."""
+    if not isinstance(holder, Mapping):
+        return ""
+    email = holder.get("emailAddress")
+    if not isinstance(email, Mapping):
+        return ""
+    return str(email.get("address") or "").strip().lower()
+
+
+def _utc_text(value: Any, all_day: bool) -> str | None:
+    """A naive UTC ISO timestamp from Graph's dateTimeTimeZone (all-day: the date at 00:00)."""
+    if not isinstance(value, Mapping) or not value.get("dateTime"):
+        return None
+    text = str(value["dateTime"])
+    if all_day:
+        return text[:10] + "T00:00:00"
+    zone = str(value.get("timeZone") or "UTC")
+    text = text[:26]  # Graph writes 7 fractional digits; microseconds are plenty
+    if zone in ("UTC", "Etc/UTC", "tzone://Microsoft/Utc"):
+        return text
+    iana = zone_name(zone) or "UTC"
+    local = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(iana))
+    return local.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def events_to_columns(
+    person: str, events: Iterable[Mapping[str, Any]], *, read_agenda: bool = False
+) -> dict[str, list]:
+    """Map Graph event JSON to frame columns for ``person``; removed items, series masters and rows without
+    an id or times are skipped."""
+    person = person.lower()
+    cols: dict[str, list[Any]] = {name: [] for name in frame.COLUMNS}
+    for ev in events:
+        if not isinstance(ev, Mapping) or "@removed" in ev or ev.get("type") == "seriesMaster":
+            continue
+        all_day = ev.get("isAllDay") is True
+        start, end = _utc_text(ev.get("start"), all_day), _utc_text(ev.get("end"), all_day)
+        event_id = ev.get("id")
+        if not event_id or start is None or end is None:
+            continue
+        organizer = _address(ev.get("organizer"))
+        others: set[str] = set()
+        optional = False
+        for attendee in ev.get("attendees") or ():
+            address = _address(attendee)
+            if not address:
+                continue
+            if address == person:
+                optional = str(attendee.get("type") or "").lower() == "optional"
+            elif str(attendee.get("type") or "").lower() != "resource":  # rooms and equipment are not people
+                others.add(address)
+        if organizer and organizer != person:
+            others.add(organizer)
+        status = ev.get("responseStatus")
+        response = str(status.get("response") or "") if isinstance(status, Mapping) else ""
+        location = ev.get("location")
+        sensitivity = str(ev.get("sensitivity") or "normal").lower()
+        cols["person"].append(person)
+        cols["event_id"].append(str(event_id))
+        cols["series_id"].append(str(ev.get("seriesMasterId") or ""))
+        cols["ical_uid"].append(str(ev.get("iCalUId") or ""))
+        cols["subject"].append(str(ev.get("subject") or ""))
+        cols["start"].append(start)
+        cols["end"].append(end)
+        cols["is_all_day"].append(all_day)
+        cols["show_as"].append(_SHOW_AS.get(str(ev.get("showAs") or "").lower(), "unknown"))
+        cols["response"].append(_RESPONSES.get(response.lower(), "none"))
+        cols["is_cancelled"].append(ev.get("isCancelled") is True)
+        cols["is_optional"].append(optional)
+        cols["attendee_count"].append(len(others))
+        cols["organizer"].append(organizer)
+        cols["outlook_categories"].append(tuple(str(c) for c in ev.get("categories") or () if c))
+        cols["is_online"].append(ev.get("isOnlineMeeting") is True)
+        cols["location"].append(str(location.get("displayName") or "") if isinstance(location, Mapping) else "")
+        cols["sensitivity"].append(sensitivity if sensitivity in _SENSITIVITY else "unknown")
+        cols["has_agenda"].append(states_purpose(str(ev.get("bodyPreview") or "")) if read_agenda else None)
+        cols["attendees"].append(tuple(sorted(others)))
+    return cols
+
+
+def events_to_frame(person: str, events: Iterable[Mapping[str, Any]], *, read_agenda: bool = False) -> pd.DataFrame:
+    """The events frame for one mailbox's Graph events."""
+    cols = events_to_columns(person, events, read_agenda=read_agenda)
+    if not cols["person"]:
+        return frame.empty_frame()
+    return frame.from_columns(cols)
+
+
+# --- working hours and time zones ---------------------------------------------------------------------------
+def zone_name(name: str) -> str | None:
+    """An IANA zone for a Windows or IANA time-zone name, None when unknown."""
+    return zone_from_name(name) if name else None
+
+
+def _clock(value: Any) -> time | None:
+    match = re.match(r"(\d{1,2}):(\d{2})", str(value or ""))
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    return time(hours, minutes) if hours < 24 else None
+
+
+def _nth_weekday(year: int, month: int, weekday: int, occurrence: int) -> datetime:
+    """The ``occurrence``-th ``weekday`` of a month (5 = the last), at 00:00."""
+    first = datetime(year, month, 1)
+    day = first + timedelta(days=(weekday - first.weekday()) % 7)
+    day += timedelta(weeks=max(occurrence, 1) - 1)
+    while day.month != month:
+        day -= timedelta(weeks=1)
+    return day
+
+
+def custom_zone(tz: Mapping[str, Any], year: int) -> str | None:
+    """The IANA zone (or fixed Etc/GMT zone) behaving like a Graph ``customTimeZone`` in ``year``."""
+    return _custom_zone(json.dumps(tz, sort_keys=True, default=str), year)
+
+
+@lru_cache(maxsize=64)
+def _custom_zone(key: str, year: int) -> str | None:
+    tz = json.loads(key)
+    bias = int(tz.get("bias") or 0)
+    std, dst = tz.get("standardOffset") or {}, tz.get("daylightOffset") or {}
+    std_offset = timedelta(minutes=-(bias + int(std.get("bias") or 0)))
+    dst_offset = timedelta(minutes=-(bias + int(dst.get("daylightBias") or 0)))
+    has_dst = bool(std.get("month")) and bool(dst.get("month")) and dst_offset != std_offset
+
+    def transition(rule: Mapping[str, Any], y: int, offset_before: timedelta) -> datetime:
+        local = _nth_weekday(y, int(rule["month"]), _DAYS.get(str(rule.get("dayOfWeek")).lower(), 6),
+                             int(rule.get("dayOccurrence") or 1))
+        clock = _clock(rule.get("time")) or time(0)
+        return (datetime.combine(local.date(), clock) - offset_before).replace(tzinfo=UTC)
+
+    def offset_at(instant: datetime) -> timedelta:
+        if not has_dst:
+            return std_offset
+        to_dst = transition(dst, instant.year, std_offset)
+        to_std = transition(std, instant.year, dst_offset)
+        if to_dst < to_std:  # northern hemisphere
+            return dst_offset if to_dst <= instant < to_std else std_offset
+        return std_offset if to_std <= instant < to_dst else dst_offset
+
+    found = match_rules(offset_at, [year], str(tz.get("name") or ""))
+    if found:
+        return found
+    minutes = int(std_offset.total_seconds() // 60)
+    if not has_dst and minutes % 60 == 0 and abs(minutes) <= 14 * 60:
+        hours = -minutes // 60  # Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3
+        return "UTC" if hours == 0 else f"Etc/GMT{hours:+d}"
+    return None
+
+
+def mailbox_zone(tz: Any, year: int) -> str | None:
+    """The IANA zone of a mailbox or working-hours ``timeZone`` value (a name, or a custom zone object)."""
+    if isinstance(tz, str):
+        return zone_name(tz)
+    if not isinstance(tz, Mapping):
+        return None
+    if "customTimeZone" in str(tz.get("@odata.type") or "") or "bias" in tz:
+        return custom_zone(tz, year)
+    return zone_name(str(tz.get("name") or ""))
+
+
+def working_hours_from(settings: Mapping[str, Any] | None, year: int) -> tuple[WorkingHours | None, str | None]:
+    """Working hours and the mailbox time zone from a ``mailboxSettings`` body; (None, None) when absent.
+
+    ``year`` picks the DST rules a custom zone is matched against (the window's first year).
+    """
+    if not isinstance(settings, Mapping):
+        return None, None
+    mailbox_tz = mailbox_zone(settings.get("timeZone"), year)
+    wh = settings.get("workingHours")
+    if not isinstance(wh, Mapping):
+        return None, mailbox_tz
+    days = tuple(sorted({_DAYS[d.lower()] for d in wh.get("daysOfWeek") or () if str(d).lower() in _DAYS}))
+    start, end = _clock(wh.get("startTime")), _clock(wh.get("endTime"))
+    zone = mailbox_zone(wh.get("timeZone"), year) or mailbox_tz
+    if start is None or end is None or not days:
+        return None, mailbox_tz
+    if end <= start:
+        end = time.max  # ends at midnight
+    return WorkingHours(days, start, end, zone), mailbox_tz

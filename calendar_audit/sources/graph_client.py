@@ -1,0 +1,294 @@
+"""A polite Microsoft Graph client: msgraph-sdk's request adapter for auth and middleware, raw JSON bytes out.
+
+Every request goes through msgraph-sdk's ``GraphRequestAdapter`` (authentication, redirects, user agent,
+telemetry) and comes back as the native response, so pages are ``json.loads``-ed rather than built into typed
+models (~400x faster). msgraph-sdk's own ``RetryHandler`` is left out of the middleware: it sleeps where tests
+cannot reach and caps retries on its own terms, so this module owns retrying instead: 429/503/504 honour
+``Retry-After`` (fractional seconds too), else capped exponential backoff with jitter, always with an injectable
+``await sleep``. A semaphore bounds requests in flight (Outlook allows 4 per app and mailbox); each request has
+a timeout. Reads, writes and ``$batch`` (at most 20 per batch, each sub-response checked on its own) share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from kiota_abstractions.authentication import AccessTokenProvider
+from kiota_abstractions.method import Method
+from kiota_abstractions.native_response_handler import NativeResponseHandler
+from kiota_abstractions.request_information import RequestInformation
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import RetryHandler
+from kiota_http.middleware.options import ResponseHandlerOption, UrlReplaceHandlerOption
+from msgraph import GraphRequestAdapter
+from msgraph_core import GraphClientFactory
+
+from ..settings import Settings
+from .auth import auth_provider, cloud_for, graph_verify, proxy_for, token_provider
+
+RETRY_STATUS = frozenset({429, 503, 504})
+MAX_BATCH = 20
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class GraphRequestError(Exception):
+    """A Graph request that failed for good: status, Graph error ``code`` and the request path (no query, no token)."""
+
+    def __init__(self, status: int, code: str, message: str, path: str) -> None:
+        super().__init__(f"HTTP {status} {code or 'error'} on {path}" + (f": {message}" if message else ""))
+        self.status = status
+        self.code = code
+        self.message = message
+        self.path = path
+        self.location = ""  # a 410 Gone may say where to start again
+
+    @property
+    def reason(self) -> str:
+        """A short reason for reports: status and Graph error code."""
+        return f"HTTP {self.status} {self.code}".strip()
+
+
+@dataclass
+class GraphStats:
+    """Counters the progress bar and the benchmark read."""
+
+    requests: int = 0
+    retries: int = 0
+    events: int = 0
+    pages: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)
+
+
+def error_of(status: int, content: bytes, path: str) -> GraphRequestError:
+    """A GraphRequestError from an error body (``{"error": {"code", "message"}}``), tolerant of any body."""
+    code = message = ""
+    try:
+        err = json.loads(content or b"{}").get("error") or {}
+        code = str(err.get("code") or "")
+        message = str(err.get("message") or "")[:200]
+    except (ValueError, AttributeError):
+        pass
+    return GraphRequestError(status, code, message, path)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asked us to wait (``Retry-After`` may be fractional, e.g. 2.128); None when absent."""
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None  # an HTTP date: fall back to backoff rather than read the clock
+
+
+def backoff(attempt: int, rng: Callable[[], float]) -> float:
+    """Capped exponential backoff with full jitter, for attempt 0, 1, 2, ..."""
+    return rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+
+
+def _path(url: str) -> str:
+    """The URL's path only: query strings hold skip/delta tokens, which are credentials of a kind."""
+    return httpx.URL(url).path
+
+
+def http_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None, env: Mapping[str, str] | None = None
+) -> httpx.AsyncClient:
+    """The httpx client Graph calls go through, with msgraph-sdk's middleware minus its RetryHandler."""
+    env = os.environ if env is None else env
+    graph = settings.graph
+    limits = httpx.Limits(max_connections=graph.max_concurrency * 2, max_keepalive_connections=graph.max_concurrency)
+    if transport is not None:
+        client = httpx.AsyncClient(transport=transport, timeout=graph.timeout_seconds, trust_env=False)
+    else:
+        client = httpx.AsyncClient(
+            verify=graph_verify(env), proxy=proxy_for(env), timeout=graph.timeout_seconds, limits=limits,
+            trust_env=False,  # read explicitly above: SSL_CERT_FILE / SSL_CERT_DIR and HTTPS_PROXY
+        )
+    client.base_url = httpx.URL(f"{cloud_for(settings).graph_endpoint}/v1.0")
+    options = {UrlReplaceHandlerOption.get_key(): UrlReplaceHandlerOption(enabled=False)}
+    middleware = [m for m in KiotaClientFactory.get_default_middleware(options) if not isinstance(m, RetryHandler)]
+    return GraphClientFactory.create_with_custom_middleware(middleware, client=client)
+
+
+class GraphClient:
+    """Authenticated, throttling-aware Graph calls returning parsed JSON; use as ``async with``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        me: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        tokens: AccessTokenProvider | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.base = f"{cloud_for(settings).graph_endpoint}/v1.0"
+        self.sleep = sleep
+        self.rng = rng
+        self.stats = GraphStats()
+        self._tokens = tokens
+        self._me = me
+        self._transport = transport
+        self._env = env
+        self._semaphore = asyncio.Semaphore(settings.graph.max_concurrency)
+        self._adapter: GraphRequestAdapter | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> GraphClient:
+        self._client = http_client(self.settings, self._transport, self._env)
+        tokens = self._tokens or token_provider(self.settings, me=self._me)
+        self._adapter = GraphRequestAdapter(auth_provider(tokens), client=self._client)
+        self._adapter.base_url = self.base
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute URL from a path relative to /v1.0 (nextLink and deltaLink are already absolute)."""
+        if path_or_url.startswith("https://") or path_or_url.startswith("http://"):
+            return path_or_url
+        return f"{self.base}/{path_or_url.lstrip('/')}"
+
+    # --- one request, retried ---------------------------------------------------------------------------
+    async def request(
+        self, method: str, url: str, *, headers: Mapping[str, str] | None = None, body: Any = None
+    ) -> httpx.Response:
+        """Send one request, retrying throttling and transient failures; raise GraphRequestError otherwise."""
+        url = self.url(url)
+        retries = self.settings.graph.max_retries
+        attempt = 0
+        while True:
+            try:
+                response = await self._send_once(method, url, headers, body)
+            except (httpx.TimeoutException, httpx.TransportError, TimeoutError) as exc:
+                if attempt >= retries:
+                    raise GraphRequestError(0, exc.__class__.__name__, "no response", _path(url)) from None
+                await self._wait(backoff(attempt, self.rng))
+                attempt += 1
+                continue
+            status = response.status_code
+            self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+            if status < 400:
+                return response
+            if status in RETRY_STATUS and attempt < retries:
+                wait = retry_after(response.headers)
+                await self._wait(wait if wait is not None else backoff(attempt, self.rng))
+                attempt += 1
+                continue
+            error = error_of(status, response.content, _path(url))
+            error.location = response.headers.get("location", "")
+            raise error
+
+    async def _wait(self, seconds: float) -> None:
+        self.stats.retries += 1
+        await self.sleep(seconds)
+
+    async def _send_once(
+        self, method: str, url: str, headers: Mapping[str, str] | None, body: Any
+    ) -> httpx.Response:
+        assert self._adapter is not None, "use GraphClient as 'async with GraphClient(...)'"
+        info = RequestInformation(Method(method.upper()))
+        info.url = url
+        for name, value in (headers or {}).items():
+            info.headers.add(name, value)
+        if body is not None:
+            info.set_stream_content(json.dumps(body).encode("utf-8"), "application/json")
+        # The native handler hands back the httpx response, so status, headers and raw bytes stay ours.
+        info.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
+        async with self._semaphore:
+            self.stats.requests += 1
+            response = await asyncio.wait_for(
+                self._adapter.send_primitive_async(info, "bytes", None), self.settings.graph.timeout_seconds
+            )
+        assert isinstance(response, httpx.Response)
+        return response
+
+    # --- JSON helpers -----------------------------------------------------------------------------------
+    async def get_bytes(self, url: str, headers: Mapping[str, str] | None = None) -> bytes:
+        return (await self.request("GET", url, headers=headers)).content
+
+    async def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
+        return _json(await self.request("GET", url, headers=headers))
+
+    async def post_json(self, url: str, body: Any, headers: Mapping[str, str] | None = None) -> Any:
+        return _json(await self.request("POST", url, headers=headers, body=body))
+
+    async def patch_json(self, url: str, body: Any, headers: Mapping[str, str] | None = None) -> Any:
+        return _json(await self.request("PATCH", url, headers=headers, body=body))
+
+    async def delete(self, url: str, headers: Mapping[str, str] | None = None) -> None:
+        await self.request("DELETE", url, headers=headers)
+
+    async def pages(self, url: str, headers: Mapping[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Every page of a collection, following ``@odata.nextLink`` (sending the same headers) to the end."""
+        next_url: str | None = url
+        while next_url:
+            page = await self.get_json(next_url, headers)
+            self.stats.pages += 1
+            yield page
+            next_url = page.get("@odata.nextLink")
+
+    async def batch(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send requests through ``$batch`` (20 at a time), retrying throttled sub-requests; responses in order.
+
+        Each sub-response is checked on its own: a failed one comes back with its status and body for the caller
+        to judge; a throttled one (429/503/504) is resent, honouring its own ``Retry-After``.
+        """
+        results: dict[str, dict[str, Any]] = {}
+        ids = [str(r["id"]) for r in requests]
+        if len(set(ids)) != len(ids):
+            raise ValueError("batch: request ids must be unique")
+        pending = list(requests)
+        attempt = 0
+        while pending:
+            throttled: list[dict[str, Any]] = []
+            waits: list[float] = []
+            for start in range(0, len(pending), MAX_BATCH):
+                chunk = pending[start : start + MAX_BATCH]
+                reply = await self.post_json("$batch", {"requests": chunk})
+                by_id = {r["id"]: r for r in chunk}
+                for sub in (reply or {}).get("responses", []):
+                    sid = str(sub.get("id"))
+                    status = int(sub.get("status", 0))
+                    if status in RETRY_STATUS and attempt < self.settings.graph.max_retries and sid in by_id:
+                        throttled.append(by_id[sid])
+                        wait = retry_after({k.lower(): str(v) for k, v in (sub.get("headers") or {}).items()})
+                        waits.append(wait if wait is not None else backoff(attempt, self.rng))
+                    else:
+                        results[sid] = sub
+            pending = throttled
+            if pending:
+                await self._wait(max(waits))
+                attempt += 1
+        missing = [i for i in ids if i not in results]
+        for i in missing:  # a malformed reply must not pass silently as success
+            results[i] = {"id": i, "status": 0, "body": {"error": {"code": "missingResponse", "message": ""}}}
+        return [results[i] for i in ids]
+
+
+def _json(response: httpx.Response) -> Any:
+    """The parsed body, or None for 202/204 and other empty replies."""
+    if not response.content:
+        return None
+    return json.loads(response.content)
