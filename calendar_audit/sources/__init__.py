@@ -1,0 +1,101 @@
+"""Calendar sources (all I/O in): each turns its input into the events frame, wrapped in SourceData."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from ..errors import InputError
+from ..frame import SourceData
+from ..settings import Settings
+from ..window import Window
+
+DEFAULT_WEEKS = 8
+
+
+@dataclass
+class SourceRequest:
+    """Which calendars to read, as the command line or a caller says."""
+
+    ics: list[Path] = field(default_factory=list)
+    source: str | None = None  # graph | store; None with no --ics: the demo team
+    team: str | None = None
+    me: bool = False
+    first: date | None = None
+    last: date | None = None
+    demo_people: int = 12
+    demo_weeks: int = 8
+    demo_seed: int = 7
+
+    def kind(self, settings: Settings) -> str:
+        """ics with --ics; else --source; else graph when the settings name a team; else the demo team."""
+        if self.ics and self.source:
+            raise InputError("--ics and --source: choose one source")
+        if self.ics:
+            return "ics"
+        if self.source:
+            return self.source
+        return "graph" if (settings.teams or self.me) else "demo"
+
+
+@dataclass
+class Loaded:
+    data: SourceData
+    window: Window
+    label: str
+
+
+def resolve_window(first: date | None, last: date | None, natural: Window | None, tz: str, today: date) -> Window:
+    """The user's dates; a missing end is filled from the other (8 weeks), else the source's own window,
+    else the last 8 complete weeks before today."""
+    span = timedelta(days=7 * DEFAULT_WEEKS - 1)
+    if first and last:
+        return Window(first, last, tz)
+    if first:
+        return Window(first, first + span, tz)
+    if last:
+        return Window(last - span, last, tz)
+    if natural is not None:
+        return Window(natural.first, natural.last, tz)
+    this_monday = today - timedelta(days=today.weekday())
+    return Window(this_monday - timedelta(days=7 * DEFAULT_WEEKS), this_monday - timedelta(days=1), tz)
+
+
+def load_source(request: SourceRequest, settings: Settings, today: date) -> Loaded:
+    """Read the calendars the request names, over the window it gives (or the source's natural one)."""
+    tz = settings.timezone
+    kind = request.kind(settings)
+    if kind == "demo":
+        from .demo import generate
+
+        data = generate(people=request.demo_people, weeks=request.demo_weeks, seed=request.demo_seed, tz=tz)
+        window = resolve_window(request.first, request.last, data.window, tz, today)
+        return Loaded(data, window, f"demo team ({len(data.people)} people)")
+    if kind == "ics":
+        from .ics import read_ics
+
+        for path in request.ics:
+            if not path.is_file():
+                raise InputError(f"{path}: file not found")
+        given = Window(request.first, request.last, tz) if request.first and request.last else None
+        if given is None and (request.first or request.last):
+            given = resolve_window(request.first, request.last, None, tz, today)
+        data = read_ics(request.ics, given, tz, today)
+        window = given or data.window or resolve_window(None, None, None, tz, today)
+        n = len(request.ics)
+        return Loaded(data, window, f"{n} .ics file{'s' if n != 1 else ''}")
+    window = resolve_window(request.first, request.last, None, tz, today)
+    team = None if request.me else settings.team(request.team)
+    if kind == "graph":
+        from .graph import read_graph
+
+        data = read_graph(settings, team, window, me=request.me)
+        label = "Microsoft 365 (your calendar)" if request.me else f"Microsoft 365 (team {team.name})"
+        return Loaded(data, window, label)
+    if kind == "store":
+        from .store import read_store
+
+        data = read_store(settings, team, window)
+        return Loaded(data, window, f"synced store (team {team.name})")
+    raise InputError(f"--source {kind!r}: unknown source (use graph or store)")

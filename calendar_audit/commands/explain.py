@@ -1,0 +1,74 @@
+"""`calendar-audit explain`: which rule decided each event, and why it counted or not."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+from rich.table import Table
+
+from ..audit import prepare_events
+from ..errors import InputError
+from ..sources import load_source
+from .options import Context, add_reading_options, rules_of, settings_of
+from .report import request_of
+
+REASONS = {
+    "cancelled": "excluded: cancelled",
+    "declined": "excluded: you declined",
+    "all_day": "excluded: all-day event",
+    "over_24h": "excluded: 24 hours or longer",
+    "free": "excluded: shown as free",
+    "response_not_counted": "excluded: response not counted (settings counted_responses)",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "explain", help="which rule decided each event, and why it counted or not",
+        description="List every event in the window with the purpose rule that decided its category and "
+        "whether it counted. Subjects are shown for one --person, or for everyone with --include-subjects.",
+    )
+    add_reading_options(p)
+    p.add_argument("--person", metavar="P", help="only this person (mailbox address or .ics file name)")
+    p.add_argument("--include-subjects", action="store_true", help="show subjects for the whole team")
+    p.set_defaults(handler=run)
+
+
+def explain_table(events: pd.DataFrame, tz: str, show_subjects: bool) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("person", "when", "hours", *(("subject",) if show_subjects else ()), "category", "decided by",
+                   "counted"):
+        table.add_column(column, overflow="fold")
+    ordered = events.sort_values(["person", "start"])
+    for row in ordered.itertuples(index=False):
+        start = row.start.tz_convert(tz)
+        when = start.strftime("%a %d %b") if row.is_all_day else start.strftime("%a %d %b %H:%M")
+        hours = (row.end - row.start).total_seconds() / 3600
+        if row.matched:
+            decided = f"rule {row.rule}" + (" (statutory)" if row.statutory else "")
+        else:
+            who = f"{row.attendee_count} other{'s' if row.attendee_count != 1 else ''}"
+            decided = f"no rule matched; {row.rule.removeprefix('default:')} default ({who})"
+        counted = f"counted {row.hours:.2f} h" if row.counted else REASONS.get(row.excluded_because, "excluded")
+        cells = [row.person, when, "all day" if row.is_all_day else f"{hours:.2f}"]
+        if show_subjects:
+            cells.append(row.subject)
+        table.add_row(*cells, row.category, decided, counted)
+    return table
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    settings = settings_of(args)
+    rules = rules_of(args, settings)
+    loaded = load_source(request_of(args), settings, ctx.today)
+    events = prepare_events(loaded.data.events, rules, loaded.window, settings)
+    if args.person:
+        wanted = args.person.lower()
+        events = events[events["person"].str.lower() == wanted]
+        if events.empty and wanted not in {p.lower() for p in loaded.data.people}:
+            raise InputError(f"--person {args.person!r}: no such person in {loaded.label}")
+    ctx.console.print(f"{loaded.label}, {loaded.window.first} to {loaded.window.last}: {len(events)} events",
+                      highlight=False)
+    ctx.console.print(explain_table(events, settings.timezone, bool(args.person) or args.include_subjects))
+    return 0

@@ -1,0 +1,80 @@
+"""Option groups shared by every command that reads calendars, defined once; and the run context."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from ..errors import InputError
+from ..rules import RuleSet, load_rules
+from ..settings import Settings, load_settings
+from ..window import parse_date
+
+
+@dataclass
+class Context:
+    """What a command needs from the outside world: the clock and the terminal (tests inject both)."""
+
+    today: date = field(default_factory=date.today)
+    console: Console = field(default_factory=Console)
+    err: Console = field(default_factory=lambda: Console(stderr=True))
+
+
+def add_source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("calendars to read (none: the built-in demo team)")
+    g.add_argument("--ics", nargs="+", action="extend", metavar="FILE", type=Path,
+                   help="Outlook .ics exports, one file per person (the file name is the person); a glob works")
+    g.add_argument("--config", type=Path, metavar="FILE",
+                   help="settings file (default: ./calendar-audit.toml when present)")
+    g.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+    g.add_argument("--source", choices=["graph", "store"],
+                   help="with --config: read Microsoft 365 live (graph) or the synced store (store, no network)")
+    g.add_argument("--me", action="store_true",
+                   help="with --source graph: sign in as yourself (device code) and read only your calendar")
+
+
+def add_window_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("window (dates in the team's time zone, both inclusive)")
+    g.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day")
+    g.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day")
+
+
+def add_rules_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", nargs="+", action="extend", metavar="FILE", type=Path,
+                   help="purpose-rule files, read in order (default: the settings' rules)")
+
+
+def add_out_option(p: argparse.ArgumentParser, default_hint: str = "the settings' output_dir") -> None:
+    p.add_argument("--out", type=Path, metavar="DIR", help=f"folder for the files written (default: {default_hint})")
+
+
+def add_reading_options(p: argparse.ArgumentParser) -> None:
+    """Everything a command that reads calendars takes: source, window, rules, output folder."""
+    add_source_options(p)
+    add_window_options(p)
+    add_rules_option(p)
+    add_out_option(p)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "config", None))
+
+
+def rules_of(args: argparse.Namespace, settings: Settings) -> RuleSet:
+    paths = getattr(args, "rules", None) or settings.rule_paths()
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputError(f"{path}: rule file not found")
+    return load_rules(paths)
+
+
+def dates_of(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    first = parse_date(args.date_from, "--from") if getattr(args, "date_from", None) else None
+    last = parse_date(args.date_to, "--to") if getattr(args, "date_to", None) else None
+    if first and last and first > last:
+        raise InputError(f"--from {first} is after --to {last}")
+    return first, last

@@ -1,0 +1,76 @@
+"""`calendar-audit report`: hours in meetings vs direct work per person and week, written as files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..audit import audit
+from ..errors import InputError
+from ..metrics import AuditResult
+from ..settings import Settings
+from ..sources import SourceRequest, load_source
+from ..writers import print_summary, write_report
+from .options import Context, add_reading_options, dates_of, rules_of, settings_of
+
+FORMATS = ("html", "csv", "xlsx", "json")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="hours in meetings vs direct work, per person and week",
+        description="Measure the team's time in meetings vs direct work per person and week, and write "
+        "report.html, person_week.csv and events.csv (no meeting subjects unless --include-subjects).",
+    )
+    add_reading_options(p)
+    add_report_options(p)
+    p.set_defaults(handler=run)
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", default="html,csv", metavar="LIST",
+                   help="comma-separated among html, csv, xlsx, json (default: html,csv)")
+    p.add_argument("--include-subjects", action="store_true",
+                   help="show meeting subjects in the outputs (they can name children: share with care)")
+
+
+def parse_formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"--format {value!r}: use one or more of {', '.join(FORMATS)}")
+    return formats
+
+
+def request_of(args: argparse.Namespace) -> SourceRequest:
+    first, last = dates_of(args)
+    return SourceRequest(ics=list(args.ics or []), source=args.source, team=args.team, me=args.me,
+                         first=first, last=last)
+
+
+def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
+                 request: SourceRequest | None = None) -> AuditResult:
+    """Read the calendars the arguments name and measure them."""
+    rules = rules_of(args, settings)
+    loaded = load_source(request or request_of(args), settings, ctx.today)
+    return audit(loaded.data, rules, loaded.window, settings,
+                 include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label)
+
+
+def finish(result: AuditResult, args: argparse.Namespace, ctx: Context, out: Path) -> int:
+    """Write the files, print the summary, and say which mailboxes failed (exit 3 when any did)."""
+    written = write_report(result, out, parse_formats(getattr(args, "format", "html,csv")))
+    print_summary(result, ctx.console)
+    for path in written:
+        ctx.console.print(f"wrote {path}", highlight=False)
+    for failure in result.failures:
+        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
+                      markup=False, highlight=False)
+    return 3 if result.failures else 0
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    parse_formats(args.format)  # fail before any reading
+    settings = settings_of(args)
+    result = build_result(args, ctx, settings)
+    return finish(result, args, ctx, args.out or Path(settings.output_dir))
