@@ -1,0 +1,256 @@
+"""The ICS source: Outlook / Exchange .ics exports, one file per person (the file stem names the person)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+
+from ..errors import IcsError, InputError
+from ..frame import SourceData, from_records
+from ..window import Window
+from .ics_event import EventMapper, Identity
+from .ics_text import prepare
+
+OPEN_ENDED_HORIZON = timedelta(days=28)
+MAX_WEEKS = 52
+
+
+@dataclass
+class IcsFile:
+    """One person's parsed export: its calendars with unreadable VEVENTs already removed."""
+
+    path: Path
+    person: str
+    calendars: list[icalendar.Calendar] = field(default_factory=list)
+
+
+def person_of(path: Path) -> str:
+    """The person a file belongs to: its stem, lower-cased when it is an email address."""
+    stem = path.stem
+    return stem.lower() if "@" in stem else stem
+
+
+def read_ics(paths: Sequence[Path], window: Window | None, tz: str = "Europe/London",
+             today: date | None = None) -> SourceData:
+    """Read one .ics export per person into the events frame, expanding recurrences over ``window``."""
+    paths = [Path(p) for p in paths]
+    seen: dict[str, Path] = {}
+    for path in paths:
+        person = person_of(path)
+        if person in seen:
+            raise InputError(f"{seen[person]} and {path} are both for {person!r}: give one file per person")
+        seen[person] = path
+    notes: list[str] = []
+    files = [load(path, tz, notes) for path in paths]
+    if window is None:
+        window = natural_window(files, tz, today or date.today())
+    records: list[dict[str, Any]] = []
+    for f in files:
+        records.extend(occurrences(f, window, tz, notes))
+    return SourceData(events=from_records(records), people=[f.person for f in files], notes=notes, window=window)
+
+
+def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
+    """Read and parse one file; a VEVENT that cannot be read is dropped with a note."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IcsError(f"{path}: cannot read the file ({exc.strerror})") from None
+    prepared = prepare(data, str(path), tz)
+    notes.extend(prepared.notes)
+    try:
+        calendars = icalendar.Calendar.from_ical(prepared.text, multiple=True)
+    except Exception as exc:  # icalendar raises bare ValueErrors and more for broken input
+        raise IcsError(f"{path}: not a readable iCalendar file ({exc})") from None
+    result = IcsFile(path, person_of(path), list(calendars))
+    for cal in result.calendars:
+        for event in list(cal.walk("VEVENT")):
+            if not _uid(event):
+                event["UID"] = _made_up_uid(event)
+            problem = _unreadable(event)
+            if problem:
+                notes.append(f"{path}: skipped VEVENT {_uid(event) or '(no UID)'}: {problem}")
+                _remove(cal, event)
+    return result
+
+
+def _made_up_uid(event: icalendar.Event) -> str:
+    """A stable stand-in for a missing UID, so the event's ids do not change between runs."""
+    seed = "|".join(event.get(name).to_ical().decode(errors="replace") if name in event else ""
+                    for name in ("DTSTART", "SUMMARY", "RECURRENCE-ID"))
+    return "no-uid-" + hashlib.sha1(seed.encode()).hexdigest()[:16]
+
+
+def _uid(event: icalendar.Event) -> str:
+    return str(event.get("UID", "")).strip()
+
+
+def _remove(parent: icalendar.Component, target: icalendar.Component) -> None:
+    """Remove a component wherever it sits under ``parent``."""
+    for sub in parent.subcomponents:
+        if sub is target:
+            parent.subcomponents.remove(sub)
+            return
+        _remove(sub, target)
+
+
+def _unreadable(event: icalendar.Event) -> str:
+    """Why a VEVENT cannot be used ("" when it can)."""
+    try:
+        start = event["DTSTART"].dt
+    except KeyError:
+        return "no DTSTART"
+    except Exception:
+        return "DTSTART is not a date or time"
+    if not isinstance(start, date):
+        return "DTSTART is not a date or time"
+    try:
+        end = _end(event, start)
+        for name in ("RECURRENCE-ID",):
+            if name in event:
+                _ = event[name].dt
+    except Exception:
+        return "DTEND, DURATION or RECURRENCE-ID is not readable"
+    if _as_utc(end) < _as_utc(start):
+        return "ends before it starts"
+    return ""
+
+
+def _end(event: icalendar.Component, start: date) -> date:
+    """DTEND, else DTSTART + DURATION, else RFC 5545's default (a day for a date, zero for a time)."""
+    if "DTEND" in event:
+        end = event["DTEND"].dt
+    elif "DURATION" in event:
+        end = start + event["DURATION"].dt
+    else:
+        end = start if isinstance(start, datetime) else start + timedelta(days=1)
+    if not isinstance(start, datetime) and isinstance(end, datetime):
+        end = end.date()
+    return end
+
+
+def _as_utc(value: date, tz: str = "UTC") -> datetime:
+    """A date (00:00 UTC), floating time (in ``tz``) or zoned time, as UTC."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tzinfo=UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(UTC)
+
+
+def _local_date(value: date, tz: str) -> date:
+    return value.astimezone(ZoneInfo(tz)).date() if isinstance(value, datetime) and value.tzinfo else (
+        value.date() if isinstance(value, datetime) else value)
+
+
+def natural_window(files: Sequence[IcsFile], tz: str, today: date) -> Window:
+    """Monday of the earliest start to Sunday of the latest end (open series: today + 28 days), at most 52 weeks."""
+    first: date | None = None
+    last: date | None = None
+    horizon = today + OPEN_ENDED_HORIZON
+    for f in files:
+        for cal in f.calendars:
+            for event in cal.walk("VEVENT"):
+                start = event["DTSTART"].dt
+                end = _end(event, start)
+                begin_day = _local_date(start, tz)
+                # an exclusive end: the last day covered is the day of the instant just before it
+                end_day = (end - timedelta(days=1) if not isinstance(end, datetime)
+                           else _local_date(_as_utc(end, tz) - timedelta(microseconds=1), tz))
+                end_day = max(end_day, begin_day)
+                rule = event.get("RRULE")
+                if rule is not None:
+                    rules = rule if isinstance(rule, list) else [rule]
+                    if any("UNTIL" not in r and "COUNT" not in r for r in rules):
+                        end_day = max(end_day, horizon)
+                    else:
+                        end_day = max(end_day, _series_last_day(cal, event, tz))
+                first = begin_day if first is None else min(first, begin_day)
+                last = end_day if last is None else max(last, end_day)
+    if first is None or last is None:
+        return Window.weeks_from(today, 1, tz)
+    monday = first - timedelta(days=first.weekday())
+    sunday = last + timedelta(days=6 - last.weekday())
+    monday = max(monday, sunday - timedelta(days=7 * MAX_WEEKS - 1))
+    return Window(monday, sunday, tz)
+
+
+def _series_last_day(cal: icalendar.Calendar, master: icalendar.Event, tz: str) -> date:
+    """The last local day a bounded series (UNTIL or COUNT) covers, overrides included."""
+    mini = icalendar.Calendar()
+    uid = _uid(master)
+    for event in cal.walk("VEVENT"):
+        if _uid(event) == uid:
+            mini.add_component(event)
+    last = _local_date(master["DTSTART"].dt, tz)
+    try:
+        for occ in recurring_ical_events.of(mini).all():
+            start = occ["DTSTART"].dt
+            end = _end(occ, start)
+            day = (end - timedelta(days=1) if not isinstance(end, datetime)
+                   else _local_date(_as_utc(end, tz) - timedelta(microseconds=1), tz))
+            last = max(last, day)
+    except Exception:  # a broken series is reported when it is expanded; here it only bounds the window
+        return last
+    return last
+
+
+def occurrences(f: IcsFile, window: Window, tz: str, notes: list[str]) -> list[dict[str, Any]]:
+    """Every occurrence in ``f`` overlapping ``window``, as events-frame records."""
+    # query a day wider than the window, then keep exact overlaps: all-day and floating items need the slack
+    lo = window.start.to_pydatetime() - timedelta(days=1)
+    hi = window.end.to_pydatetime() + timedelta(days=1)
+    identity = Identity.of(f.person)
+    records = []
+    for cal in f.calendars:
+        method_cancel = str(cal.get("METHOD", "")).strip().upper() == "CANCEL"
+        series_uids = {_uid(e) for e in cal.walk("VEVENT")
+                       if any(name in e for name in ("RRULE", "RDATE", "RECURRENCE-ID"))}
+        mapper = EventMapper(f.person, identity, tz, method_cancel, series_uids)
+        for occ in _expand(cal, lo, hi, f.path, notes):
+            record = mapper.record(occ)
+            if _overlaps(record, window):
+                records.append(record)
+    return records
+
+
+def _expand(cal: icalendar.Calendar, lo: datetime, hi: datetime, path: Path,
+            notes: list[str]) -> list[icalendar.Event]:
+    """Occurrences between lo and hi; a series that cannot be expanded is skipped with a note."""
+    try:
+        return list(recurring_ical_events.of(cal).between(lo, hi))
+    except Exception:  # find the culprit series: expand each UID on its own
+        pass
+    groups: dict[str, list[icalendar.Event]] = {}
+    for event in cal.walk("VEVENT"):
+        groups.setdefault(_uid(event), []).append(event)
+    out: list[icalendar.Event] = []
+    for uid, events in groups.items():
+        mini = icalendar.Calendar()
+        for event in events:
+            mini.add_component(event)
+        try:
+            out.extend(recurring_ical_events.of(mini).between(lo, hi))
+        except Exception as exc:
+            notes.append(f"{path}: skipped VEVENT {uid or '(no UID)'}: its recurrence cannot be read ({exc})")
+    return out
+
+
+def _overlaps(record: dict[str, Any], window: Window) -> bool:
+    """Whether an occurrence overlaps the window: all-day items by date, timed ones by instant."""
+    start: datetime = record["start"]
+    end: datetime = record["end"]
+    if record["is_all_day"]:
+        return start.date() <= window.last and end.date() > window.first
+    lo, hi = window.start.to_pydatetime(), window.end.to_pydatetime()
+    if end == start:
+        return lo <= start < hi
+    return start < hi and end > lo
