@@ -257,13 +257,18 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:
+    """One line per problem, naming the key and where its value came from (the file or a variable)."""
+    import os
+
     problems = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join(loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown setting"
-        env = ENV_PREFIX + "__".join(str(p) for p in err["loc"]).upper()
-        problems.append(f"{key}: {msg} (from {path or 'defaults'} or ${env})")
-    where = str(path) if path else "settings"
-    return f"{where}: " + "; ".join(problems)
+        env_names = [ENV_PREFIX + "__".join(loc[:i]).upper() for i in range(len(loc), 0, -1)]
+        from_env = next((name for name in env_names if name in os.environ), None)
+        where = f"${from_env}" if from_env else str(path) if path else "settings"
+        problems.append(f"{where}: {key}: {msg}")
+    return "\n".join(problems)
