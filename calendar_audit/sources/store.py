@@ -1,0 +1,353 @@
+"""The local SQLite store, filled by ``calendar-audit sync`` through ``calendarView/delta``.
+
+Per mailbox it keeps the events (frame fields only: no bodies), working hours and time zone, the last sync's
+failure, and one delta link per window. A first sync pages through delta to the ``@odata.deltaLink``; later syncs
+apply only the changes (``@removed`` deletions, which may lie outside the window, updates, additions). An expired
+or unknown token (410 Gone, ``syncStateNotFound``, ``resyncRequired``) falls back to a full resync of that mailbox.
+Each mailbox is written in one transaction after all its pages have arrived, so an interrupted sync leaves the
+store as it was before that mailbox. The file is created owner-only (0600): it holds meeting subjects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import platformdirs
+from kiota_abstractions.authentication import AccessTokenProvider
+
+from .. import frame
+from ..errors import SourceError
+from ..frame import MailboxFailure, SourceData, WorkingHours
+from ..settings import Settings, TeamSettings
+from ..window import Window
+from .auth import APP_NAME
+from .graph import (
+    UTC_PREFER,
+    Progress,
+    graph_time,
+    mailbox_settings,
+    merge_hours,
+    prefer,
+    read_each,
+    team_people,
+    user_path,
+)
+from .graph_adapter import events_to_columns
+from .graph_client import GraphClient, GraphRequestError, Sleep
+
+RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "SyncStateNotFound", "ResyncRequired"})
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mailboxes (
+    person TEXT PRIMARY KEY, timezone TEXT, working_hours TEXT, last_error TEXT);
+CREATE TABLE IF NOT EXISTS team_members (team TEXT NOT NULL, person TEXT NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (team, person));
+CREATE TABLE IF NOT EXISTS delta_links (person TEXT NOT NULL, window_start TEXT NOT NULL, window_end TEXT NOT NULL,
+    link TEXT NOT NULL, PRIMARY KEY (person, window_start, window_end));
+CREATE TABLE IF NOT EXISTS events (
+    person TEXT NOT NULL, event_id TEXT NOT NULL, series_id TEXT, ical_uid TEXT, subject TEXT,
+    start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, is_all_day INTEGER, show_as TEXT, response TEXT,
+    is_cancelled INTEGER, is_optional INTEGER, attendee_count INTEGER, organizer TEXT, outlook_categories TEXT,
+    is_online INTEGER, location TEXT, sensitivity TEXT, has_agenda INTEGER, attendees TEXT,
+    PRIMARY KEY (person, event_id));
+CREATE INDEX IF NOT EXISTS events_time ON events (person, start_ns, end_ns);
+"""
+
+EVENT_COLUMNS = (
+    "person", "event_id", "series_id", "ical_uid", "subject", "start_ns", "end_ns", "is_all_day", "show_as",
+    "response", "is_cancelled", "is_optional", "attendee_count", "organizer", "outlook_categories", "is_online",
+    "location", "sensitivity", "has_agenda", "attendees",
+)
+
+
+@dataclass
+class MailboxSync:
+    """What one mailbox's sync did."""
+
+    person: str
+    mode: str  # "full" or "delta"
+    events: int = 0  # events in the mailbox's pages
+    upserted: int = 0
+    removed: int = 0
+    requests: int = 0
+
+
+@dataclass
+class SyncResult:
+    """Counts per mailbox, and the mailboxes that failed."""
+
+    mailboxes: dict[str, MailboxSync] = field(default_factory=dict)
+    failures: list[MailboxFailure] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    path: Path | None = None
+
+
+def store_path(settings: Settings) -> Path:
+    """The SQLite file: settings.store.path, else the user's data folder."""
+    if settings.store.path:
+        return settings.resolve_path(settings.store.path) if not Path(settings.store.path).is_absolute() \
+            else Path(settings.store.path)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "store.sqlite3"
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """Open the store (created owner-only when new), with the schema in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit: BEGIN ... COMMIT
+    except sqlite3.Error as exc:
+        raise SourceError(f"store {path}: cannot open ({exc})") from None
+    try:
+        conn.executescript(SCHEMA)
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def rows_of(columns: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
+    """Store rows from adapter columns (times as UTC nanoseconds; lists as JSON)."""
+    starts = pd.to_datetime(pd.Series(columns["start"], dtype=object), utc=True).astype("int64").tolist()
+    ends = pd.to_datetime(pd.Series(columns["end"], dtype=object), utc=True).astype("int64").tolist()
+    out = []
+    for i in range(len(columns["person"])):
+        agenda = columns["has_agenda"][i]
+        out.append((
+            columns["person"][i], columns["event_id"][i], columns["series_id"][i], columns["ical_uid"][i],
+            columns["subject"][i], starts[i], ends[i], int(columns["is_all_day"][i]), columns["show_as"][i],
+            columns["response"][i], int(columns["is_cancelled"][i]), int(columns["is_optional"][i]),
+            columns["attendee_count"][i], columns["organizer"][i], json.dumps(list(columns["outlook_categories"][i])),
+            int(columns["is_online"][i]), columns["location"][i], columns["sensitivity"][i],
+            None if agenda is None else int(agenda), json.dumps(list(columns["attendees"][i])),
+        ))
+    return out
+
+
+def _hours_json(wh: WorkingHours | None) -> str | None:
+    if wh is None:
+        return None
+    return json.dumps({"days": list(wh.days), "start": wh.start.isoformat(), "end": wh.end.isoformat(), "tz": wh.tz})
+
+
+def _hours_from_json(text: str | None) -> WorkingHours | None:
+    if not text:
+        return None
+    d = json.loads(text)
+    return WorkingHours(tuple(d["days"]), pd.Timestamp(f"2000-01-01T{d['start']}").time(),
+                        pd.Timestamp(f"2000-01-01T{d['end']}").time(), d.get("tz"))
+
+
+# --- sync -------------------------------------------------------------------------------------------------------
+@dataclass
+class _Round:
+    """A finished delta round for one mailbox, applied in one transaction."""
+
+    mode: str
+    items: list[dict[str, Any]]
+    removed: set[str]
+    delta_link: str
+    requests: int
+
+
+async def _delta_round(client: GraphClient, settings: Settings, url: str) -> _Round:
+    """Page through one delta round to its deltaLink; later items override earlier ones (replays happen)."""
+    headers = prefer(f"odata.maxpagesize={settings.graph.page_size}", UTC_PREFER,
+                     'outlook.body-content-type="text"')
+    latest: dict[str, dict[str, Any]] = {}
+    removed: set[str] = set()
+    requests = 0
+    next_url: str | None = url
+    delta_link = ""
+    while next_url:
+        page = await client.get_json(next_url, headers)
+        requests += 1
+        for item in page.get("value") or ():
+            event_id = str(item.get("id") or "")
+            if not event_id:
+                continue
+            if "@removed" in item:
+                removed.add(event_id)
+                latest.pop(event_id, None)
+            else:
+                removed.discard(event_id)
+                latest[event_id] = item
+        next_url = page.get("@odata.nextLink")
+        delta_link = page.get("@odata.deltaLink") or delta_link
+    if not delta_link:
+        raise GraphRequestError(200, "noDeltaLink", "delta round ended without @odata.deltaLink", "")
+    return _Round("", list(latest.values()), removed, delta_link, requests)
+
+
+def _needs_resync(error: GraphRequestError) -> bool:
+    return error.status == 410 or error.code in RESYNC_CODES
+
+
+async def sync_mailbox(
+    client: GraphClient, conn: sqlite3.Connection, settings: Settings, person: str, window: Window
+) -> MailboxSync:
+    """Bring one mailbox's events in the window up to date, in one transaction."""
+    start, end = graph_time(window.start), graph_time(window.end)
+    row = conn.execute(
+        "SELECT link FROM delta_links WHERE person=? AND window_start=? AND window_end=?", (person, start, end)
+    ).fetchone()
+    full_url = f"{user_path(person)}/calendarView/delta?startDateTime={start}&endDateTime={end}"
+    hours_task = asyncio.create_task(mailbox_settings(client, person, window, False))
+    try:
+        if row:
+            try:
+                result = await _delta_round(client, settings, row[0])
+                result.mode = "delta"
+            except GraphRequestError as exc:
+                if not _needs_resync(exc):
+                    raise
+                result = await _delta_round(client, settings, full_url)
+                result.mode = "full"
+        else:
+            result = await _delta_round(client, settings, full_url)
+            result.mode = "full"
+    except BaseException:
+        hours_task.cancel()
+        raise
+    hours = await hours_task
+    columns = events_to_columns(person, result.items, read_agenda=settings.graph.read_agenda)
+    rows = rows_of(columns)
+    with transaction(conn):
+        if result.mode == "full":  # a full round is the whole truth for the window
+            conn.execute("DELETE FROM events WHERE person=? AND start_ns<? AND end_ns>?",
+                         (person, window.end.value, window.start.value))
+        conn.executemany("DELETE FROM events WHERE person=? AND event_id=?", [(person, e) for e in result.removed])
+        conn.executemany(f"INSERT OR REPLACE INTO events VALUES ({','.join('?' * len(EVENT_COLUMNS))})", rows)
+        conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)", (person, start, end, result.delta_link))
+        conn.execute("INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,NULL)",
+                     (person, hours.timezone, _hours_json(hours.working_hours)))
+    return MailboxSync(person, result.mode, len(rows), len(rows), len(result.removed), result.requests)
+
+
+async def sync_async(
+    settings: Settings,
+    team: TeamSettings | None,
+    window: Window,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+    tokens: AccessTokenProvider | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> SyncResult:
+    """Sync the team's mailboxes into the store; failed mailboxes are recorded and their data left alone."""
+    path = store_path(settings)
+    team = team or settings.team(None)
+    with connect(path) as conn:
+        async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
+            people = await team_people(client, settings, team, False)
+            with transaction(conn):
+                conn.execute("DELETE FROM team_members WHERE team=?", (team.name,))
+                conn.executemany("INSERT INTO team_members VALUES (?,?,?)",
+                                 [(team.name, p, i) for i, p in enumerate(people)])
+            done, failures = await read_each(
+                client, people, lambda p: sync_mailbox(client, conn, settings, p, window), progress
+            )
+            for failure in failures:
+                with transaction(conn):
+                    conn.execute("INSERT INTO mailboxes (person, last_error) VALUES (?, ?) "
+                                 "ON CONFLICT(person) DO UPDATE SET last_error=excluded.last_error",
+                                 (failure.person, failure.reason))
+        return SyncResult({p: done[p] for p in people if p in done}, failures, client.stats.requests,
+                          client.stats.retries, path)
+
+
+def sync(
+    settings: Settings,
+    team: TeamSettings | None,
+    window: Window,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Synchronous wrapper of :func:`sync_async`."""
+    return asyncio.run(sync_async(settings, team, window, transport=transport, progress=progress))
+
+
+# --- read -------------------------------------------------------------------------------------------------------
+def read_store(settings: Settings, team: TeamSettings | None, window: Window) -> SourceData:
+    """The team's events in the window from the store (no network); unsynced or failed mailboxes are failures."""
+    path = store_path(settings)
+    if not path.is_file():
+        raise SourceError(f"store {path}: not found; run 'calendar-audit sync' first")
+    team = team or settings.team(None)
+    start, end = graph_time(window.start), graph_time(window.end)
+    with connect(path) as conn:
+        people = [r[0] for r in conn.execute(
+            "SELECT person FROM team_members WHERE team=? ORDER BY position", (team.name,))]
+        if not people:
+            people = [m.strip().lower() for m in team.members if m.strip()]
+        failures: list[MailboxFailure] = []
+        readable: list[str] = []
+        found_hours: dict[str, WorkingHours | None] = {}
+        for person in people:
+            box = conn.execute("SELECT working_hours, last_error FROM mailboxes WHERE person=?", (person,)).fetchone()
+            covered = conn.execute(
+                "SELECT 1 FROM delta_links WHERE person=? AND window_start<=? AND window_end>=?", (person, start, end)
+            ).fetchone()
+            if box and box[1]:
+                failures.append(MailboxFailure(person, f"last sync failed: {box[1]}"))
+            elif not covered:
+                failures.append(MailboxFailure(person, "not synced for this window; run 'calendar-audit sync' "
+                                                       f"--from {window.first} --to {window.last}"))
+            else:
+                readable.append(person)
+                found_hours[person] = _hours_from_json(box[0]) if box else None
+        marks = ",".join("?" * len(readable))
+        rows = conn.execute(
+            f"SELECT {','.join(EVENT_COLUMNS)} FROM events WHERE person IN ({marks}) AND start_ns<? AND end_ns>? "
+            "ORDER BY person, start_ns, event_id", (*readable, window.end.value, window.start.value)
+        ).fetchall() if readable else []
+    events = _frame(rows)
+    order = {p: i for i, p in enumerate(people)}
+    if len(events):
+        events = events.sort_values(["person", "start", "event_id"], key=lambda s: s.map(order) if s.name == "person"
+                                    else s, kind="stable").reset_index(drop=True)
+    return SourceData(events, people=people, working_hours=merge_hours(settings, found_hours), failures=failures,
+                      window=window)
+
+
+def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    if not rows:
+        return frame.empty_frame()
+    cols = dict(zip(EVENT_COLUMNS, zip(*rows, strict=True), strict=True))
+    data: dict[str, Any] = {name: list(cols[name]) for name in frame.COLUMNS if name in cols}
+    data["start"] = pd.to_datetime(pd.Series(cols["start_ns"], dtype="int64"), unit="ns", utc=True)
+    data["end"] = pd.to_datetime(pd.Series(cols["end_ns"], dtype="int64"), unit="ns", utc=True)
+    for name in ("is_all_day", "is_cancelled", "is_optional", "is_online"):
+        data[name] = [bool(v) for v in cols[name]]
+    data["has_agenda"] = [None if v is None else bool(v) for v in cols["has_agenda"]]
+    data["outlook_categories"] = [tuple(json.loads(v)) for v in cols["outlook_categories"]]
+    data["attendees"] = [tuple(json.loads(v)) for v in cols["attendees"]]
+    return frame.from_columns(data)
