@@ -135,8 +135,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def rows_of(columns: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
     """Store rows from adapter columns (times as UTC nanoseconds; lists as JSON)."""
-    starts = pd.to_datetime(pd.Series(columns["start"], dtype=object), utc=True).astype("int64").tolist()
-    ends = pd.to_datetime(pd.Series(columns["end"], dtype=object), utc=True).astype("int64").tolist()
+    starts, ends = (
+        pd.to_datetime(pd.Series(columns[k], dtype=object), utc=True).dt.as_unit("ns").astype("int64").tolist()
+        for k in ("start", "end")
+    )
     out = []
     for i in range(len(columns["person"])):
         agenda = columns["has_agenda"][i]
