@@ -18,6 +18,7 @@ from ..frame import SourceData, from_records
 from ..window import Window
 from .ics_event import EventMapper, Identity
 from .ics_text import prepare
+from .windows_zones import iana_zone
 
 OPEN_ENDED_HORIZON = timedelta(days=28)
 MAX_WEEKS = 52
@@ -71,6 +72,9 @@ def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
     except Exception as exc:  # icalendar raises bare ValueErrors and more for broken input
         raise IcsError(f"{path}: not a readable iCalendar file ({exc})") from None
     result = IcsFile(path, person_of(path), list(calendars))
+    # the zone the export was written in: where Exchange's UTC UNTIL on an all-day series is local midnight
+    local_zones = [z for z in prepared.zones.values() if z not in ("UTC", "Etc/UTC") and iana_zone(z)]
+    file_zone = local_zones[0] if local_zones else tz
     for cal in result.calendars:
         for event in list(cal.walk("VEVENT")):
             if not _uid(event):
@@ -79,7 +83,31 @@ def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
             if problem:
                 notes.append(f"{path}: skipped VEVENT {_uid(event) or '(no UID)'}: {problem}")
                 _remove(cal, event)
+        _date_series_until(cal, file_zone)
     return result
+
+
+def _date_series_until(cal: icalendar.Calendar, file_zone: str) -> None:
+    """Make a DATE-TIME UNTIL on an all-day series a local DATE, so the last instance is kept.
+
+    Exchange writes UNTIL=20200916T230000Z for a series whose last day is 2020-09-17 (00:00 BST); read as a
+    UTC date it would drop that day.
+    """
+    zones: dict[str, Any] = {}
+    for event in cal.walk("VEVENT"):
+        rid = event["RECURRENCE-ID"].dt if "RECURRENCE-ID" in event else None
+        if isinstance(rid, datetime) and rid.tzinfo is not None:
+            zones.setdefault(_uid(event), rid.tzinfo)
+    for event in cal.walk("VEVENT"):
+        rule = event.get("RRULE")
+        if isinstance(event["DTSTART"].dt, datetime) or rule is None or isinstance(rule, list):
+            continue
+        untils = rule.get("UNTIL") or []
+        if untils and isinstance(untils[0], datetime):
+            until = untils[0]
+            if until.tzinfo is not None:
+                until = until.astimezone(zones.get(_uid(event)) or ZoneInfo(file_zone))
+            rule["UNTIL"] = [until.date()]
 
 
 def _made_up_uid(event: icalendar.Event) -> str:

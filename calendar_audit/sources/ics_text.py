@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from icalendar import Timezone
 
@@ -153,6 +154,12 @@ def _years(parsed: list[tuple[Line, tuple[str, list[tuple[str, str]], str]]]) ->
     return sorted(years)[-6:]
 
 
+@lru_cache(maxsize=256)
+def _match_block(block: str, years: tuple[int, ...], key: str) -> str | None:
+    """The IANA zone a VTIMEZONE's rules match (cached: a team's exports repeat the same custom zones)."""
+    return match_rules(vtimezone_offsets(Timezone.from_ical(block), years), years, key)
+
+
 def _resolve(key: str, vtimezone: list[Line] | None, years: list[int], name: str, tz: str,
              notes: list[str]) -> tuple[str, bool]:
     """(IANA zone or custom name, keep the VTIMEZONE block) for one cleaned TZID."""
@@ -160,8 +167,7 @@ def _resolve(key: str, vtimezone: list[Line] | None, years: list[int], name: str
     if zone:
         return zone, False
     if vtimezone is not None:
-        component = Timezone.from_ical("\r\n".join(line.text for line in vtimezone))
-        zone = match_rules(vtimezone_offsets(component, years or [2024]), years or [2024], key)
+        zone = _match_block("\r\n".join(line.text for line in vtimezone), tuple(years or [2024]), key)
         if zone:
             return zone, False
         zone = zone_from_cities(key)
