@@ -1,0 +1,125 @@
+"""Report sections for a protected-slot policy: compliance (kept rate, who is overrun, by whom, by what) and the
+before/after comparison. Pure: an AuditResult and slots in, writers' Sections out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+
+from ..frame import WorkingHours
+from ..metrics import AuditResult
+from ..writers.section import Section
+from .compliance import SlotResult, measure_slots
+from .evaluate import BeforeAfter, before_after, weekly_trend
+from .policy import Slot
+
+TOP = 10
+
+
+def slot_result(result: AuditResult, slots: Sequence[Slot], *, ignore_since: bool = False) -> SlotResult:
+    """Compliance and violations over the report's prepared events (working hours play no part in them)."""
+    people = list(dict.fromkeys(result.person_week["person"]))
+    return measure_slots(result.events, people, result.window, slots, result.categories, {}, WorkingHours(),
+                         ignore_since=ignore_since)
+
+
+def policy_sections(result: AuditResult, slots: Sequence[Slot], compare_at: date | None = None) -> list[Section]:
+    """The compliance section, and the before/after section when the policy (or ``compare_at``) gives a date."""
+    if not slots:
+        return []
+    measured = slot_result(result, slots)
+    sections = [compliance_section(measured, slots)]
+    cutoff = compare_at or min((s.since for s in slots if s.since), default=None)
+    if cutoff is not None and result.window.first < cutoff <= result.window.last:
+        shadow = slot_result(result, slots, ignore_since=True).compliance
+        evaluation = before_after(result.person_week, shadow, cutoff)
+        sections.append(before_after_section(evaluation, weekly_trend(result.team_week, shadow)))
+    return sections
+
+
+def kept_by_week(compliance: pd.DataFrame) -> pd.DataFrame:
+    """Team slot hours, kept hours and kept % per week."""
+    weeks = compliance.groupby("week_start")[["slot_hours", "slot_kept_hours", "slot_direct_work_hours"]].sum()
+    weeks["kept_pct"] = 100 * weeks["slot_kept_hours"] / weeks["slot_hours"].where(weeks["slot_hours"] > 0)
+    return weeks.reset_index()
+
+
+def overrun_people(measured: SlotResult) -> pd.DataFrame:
+    """People whose slots were broken most often: violations, hours lost to them, how many self-booked."""
+    v = measured.violations
+    per = v.groupby("person").agg(violations=("event_id", "size"), overlap_minutes=("overlap_minutes", "sum"),
+                                  self_booked=("self_organised", "sum"))
+    kept = measured.compliance.groupby("person")[["slot_hours", "slot_kept_hours"]].sum()
+    per = per.join(kept, how="left")
+    per["kept_pct"] = 100 * per["slot_kept_hours"] / per["slot_hours"].where(per["slot_hours"] > 0)
+    per["overlap_hours"] = per["overlap_minutes"] / 60
+    per = per.sort_values(["violations", "overlap_hours"], ascending=False).reset_index()
+    return per[["person", "violations", "overlap_hours", "self_booked", "kept_pct"]].head(TOP)
+
+
+def overrun_organisers(measured: SlotResult) -> pd.DataFrame:
+    """Who books over other people's slots (self-booked overruns are the person's own, listed apart)."""
+    v = measured.violations
+    per = v.groupby("organizer").agg(violations=("event_id", "size"), people=("person", "nunique"),
+                                     overlap_minutes=("overlap_minutes", "sum"), self_booked=("self_organised", "sum"))
+    per["overlap_hours"] = per["overlap_minutes"] / 60
+    per = per.sort_values(["violations", "overlap_hours"], ascending=False).reset_index()
+    return per[["organizer", "violations", "people", "overlap_hours", "self_booked"]].head(TOP)
+
+
+def overrun_purposes(measured: SlotResult) -> pd.DataFrame:
+    """Which purposes (category and rule) take slot time most."""
+    v = measured.violations
+    per = v.groupby(["category", "rule"]).agg(violations=("event_id", "size"), people=("person", "nunique"),
+                                              overlap_minutes=("overlap_minutes", "sum"))
+    per["overlap_hours"] = per["overlap_minutes"] / 60
+    per = per.sort_values(["violations", "overlap_hours"], ascending=False).reset_index()
+    return per[["category", "rule", "violations", "people", "overlap_hours"]].head(TOP)
+
+
+def compliance_section(measured: SlotResult, slots: Sequence[Slot]) -> Section:
+    """Kept rate per week, the people most often overrun, and the organisers and purposes that overrun most."""
+    c = measured.compliance
+    total, kept = float(c["slot_hours"].sum()), float(c["slot_kept_hours"].sum())
+    rate = f"{100 * kept / total:.0f}%" if total else "none"
+    policy = "; ".join(s.describe() for s in slots)
+    intro = (f"Policy: {policy}. Of {total:,.1f} hours of protected time scheduled (less leave days), "
+             f"{kept:,.1f} were kept ({rate}): free, or used for what the slot allows. "
+             f"{len(measured.violations)} counted events outside the slot's purpose overlapped it.")
+    weeks = kept_by_week(c)
+    return Section(
+        title="Protected direct-work slots",
+        intro=intro,
+        tables=[("Kept rate per week", weeks),
+                ("People whose slots were overrun most often", overrun_people(measured)),
+                ("Organisers whose meetings overran slots most", overrun_organisers(measured)),
+                ("Purposes that overran slots most", overrun_purposes(measured))],
+        chart=weeks[["week_start", "kept_pct"]],
+    )
+
+
+def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame) -> Section:
+    """The team's change with its interval, each person's change, caveats, and the weekly trend."""
+    lines = []
+    for row in evaluation.team.itertuples(index=False):
+        if pd.notna(row.ci_low):
+            lines.append(f"{row.measure}: {row.before:.1f} before, {row.after:.1f} after, a change of "
+                         f"{row.difference:+.1f} (95% interval {row.ci_low:+.1f} to {row.ci_high:+.1f}, "
+                         f"{row.people} people)")
+    summary = "; ".join(lines) + "." if lines else "Not enough weeks on both sides to compare."
+    intro = (f"Weeks before and after {evaluation.cutoff:%a} {evaluation.cutoff.day} {evaluation.cutoff:%b %Y} "
+             f"({evaluation.weeks_before} before, {evaluation.weeks_after} after), each person compared with "
+             f"themselves. Slot time kept before the policy is measured over the same hours. {summary} "
+             + " ".join(evaluation.caveats))
+    people = evaluation.people.pivot(index="person", columns="measure", values="difference").reset_index()
+    people.columns.name = None
+    return Section(
+        title="Before and after the policy",
+        intro=intro,
+        tables=[("Team: mean per person before and after, change and 95% interval", evaluation.team),
+                ("Change per person (after minus before)", people)],
+        chart=trend,
+        chart_marker=evaluation.cutoff,
+    )
