@@ -32,6 +32,9 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                    help="comma-separated among html, csv, xlsx, json (default: html,csv)")
     p.add_argument("--include-subjects", action="store_true",
                    help="show meeting subjects in the outputs (they can name children: share with care)")
+    from .slots import add_policy_options  # protected-slot sections: --slots FILE, --compare-at DATE
+
+    add_policy_options(p)
 
 
 def parse_formats(value: str) -> list[str]:
@@ -52,9 +55,14 @@ def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
                  request: SourceRequest | None = None) -> AuditResult:
     """Read the calendars the arguments name and measure them."""
     rules = rules_of(args, settings)
-    loaded = load_source(request or request_of(args), settings, ctx.today)
-    return audit(loaded.data, rules, loaded.window, settings,
-                 include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label)
+    request = request or request_of(args)
+    loaded = load_source(request, settings, ctx.today)
+    result = audit(loaded.data, rules, loaded.window, settings,
+                   include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label)
+    from .slots import report_sections
+
+    result.extra_sections += report_sections(args, settings, request, result)
+    return result
 
 
 def finish(result: AuditResult, args: argparse.Namespace, ctx: Context, out: Path) -> int:

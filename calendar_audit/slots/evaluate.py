@@ -91,6 +91,8 @@ def before_after(person_week: pd.DataFrame, shadow: pd.DataFrame, cutoff: date, 
             continue
         before, after = wide[(measure, "before")], wide[(measure, "after")]
         diff = (after - before).dropna()
+        if not len(diff):
+            continue  # e.g. no slots measured: no kept rate to compare
         paired_people = max(paired_people, len(diff))
         for person in wide.index:
             person_rows.append({"person": person, "measure": label, "before": before.get(person),

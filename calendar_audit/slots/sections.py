@@ -11,7 +11,7 @@ import pandas as pd
 from ..frame import WorkingHours
 from ..metrics import AuditResult
 from ..writers.section import Section
-from .compliance import SlotResult, measure_slots
+from .compliance import COMPLIANCE_COLUMNS, SlotResult, measure_slots
 from .evaluate import BeforeAfter, before_after, weekly_trend
 from .policy import Slot
 
@@ -27,13 +27,11 @@ def slot_result(result: AuditResult, slots: Sequence[Slot], *, ignore_since: boo
 
 def policy_sections(result: AuditResult, slots: Sequence[Slot], compare_at: date | None = None) -> list[Section]:
     """The compliance section, and the before/after section when the policy (or ``compare_at``) gives a date."""
-    if not slots:
-        return []
-    measured = slot_result(result, slots)
-    sections = [compliance_section(measured, slots)]
+    sections = [compliance_section(slot_result(result, slots), slots)] if slots else []
     cutoff = compare_at or min((s.since for s in slots if s.since), default=None)
     if cutoff is not None and result.window.first < cutoff <= result.window.last:
-        shadow = slot_result(result, slots, ignore_since=True).compliance
+        shadow = (slot_result(result, slots, ignore_since=True).compliance if slots
+                  else pd.DataFrame({c: [] for c in COMPLIANCE_COLUMNS}))
         evaluation = before_after(result.person_week, shadow, cutoff)
         sections.append(before_after_section(evaluation, weekly_trend(result.team_week, shadow)))
     return sections

@@ -1,0 +1,126 @@
+"""`calendar-audit slots check|book|unbook`: protected-slot compliance, and holds booked into calendars."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from rich.table import Table
+
+from ..audit import people_of, prepare_events, working_hours_map
+from ..errors import InputError
+from ..metrics import AuditResult
+from ..settings import Settings
+from ..slots import Slot, load_slots, parse_slots, slots_from_team
+from ..slots.compliance import SlotResult, compliance_csv, measure_slots, violations_csv
+from ..slots.sections import policy_sections
+from ..sources import SourceRequest, load_source
+from ..window import parse_date
+from ..writers.section import Section
+from ..writers.tables import write_table_csv
+from .options import Context, add_reading_options, rules_of, settings_of
+
+NO_POLICY = ("no protected-slot policy: give --slots FILE (a file of [[slot]] tables), or add "
+             "[[teams.protected_slots]] tables to the team in the settings file")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("slots", help="protected direct-work slots: compliance, and holds booked into calendars",
+                       description="Check whether protected direct-work slots were kept, and book them into "
+                       "calendars as holds.")
+    slots_sub = p.add_subparsers(dest="slots_command", metavar="ACTION", required=True)
+    check = slots_sub.add_parser(
+        "check", help="compliance and violations of the protected-slot policy",
+        description="Measure, per person and week, how much protected time was kept, and list every counted "
+        "event outside the slot's purpose that overlapped it; writes slot_compliance.csv and slot_violations.csv.")
+    add_reading_options(check)
+    add_slots_option(check)
+    check.set_defaults(handler=run_check)
+
+
+def add_slots_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--slots", type=Path, metavar="FILE",
+                   help="protected-slot policy: a TOML file of [[slot]] tables (default: the team's "
+                   "protected_slots in the settings; the demo team's own policy for the demo)")
+
+
+def policy_of(args: argparse.Namespace, settings: Settings, kind: str, categories: tuple[str, ...]) -> list[Slot]:
+    """The policy: --slots FILE, else the demo's for the demo source, else the team's protected_slots; [] if none."""
+    path = getattr(args, "slots", None)
+    if path is not None:
+        return load_slots(path, categories)
+    if kind == "demo":
+        from ..sources.demo import demo_slots_toml
+
+        return parse_slots(demo_slots_toml(), "the demo team's policy", categories)
+    if settings.teams:
+        team = settings.team(getattr(args, "team", None))
+        if team.protected_slots:
+            where = str(settings._config_file) if settings._config_file else "settings"
+            return slots_from_team(team, where, categories)
+    return []
+
+
+def run_check(args: argparse.Namespace, ctx: Context) -> int:
+    settings = settings_of(args)
+    rules = rules_of(args, settings)
+    from .report import request_of  # report imports this module for its policy options
+
+    request = request_of(args)
+    slots = policy_of(args, settings, request.kind(settings), rules.categories)
+    if not slots:
+        raise InputError(NO_POLICY)
+    loaded = load_source(request, settings, ctx.today)
+    events = prepare_events(loaded.data.events, rules, loaded.window, settings)
+    people = people_of(loaded.data, events)
+    result = measure_slots(events, people, loaded.window, slots, rules.categories,
+                           working_hours_map(loaded.data, settings), settings.team_hours())
+    out = args.out or Path(settings.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_table_csv(compliance_csv(result.compliance), out / "slot_compliance.csv"),
+               write_table_csv(violations_csv(result.violations, loaded.window.tz), out / "slot_violations.csv")]
+    print_check(ctx, slots, result, loaded.label, loaded.window.first, loaded.window.last)
+    for path in written:
+        ctx.console.print(f"wrote {path}", highlight=False)
+    for failure in loaded.data.failures:
+        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
+                      markup=False, highlight=False)
+    return 3 if loaded.data.failures else 0
+
+
+def print_check(ctx: Context, slots: list[Slot], result: SlotResult, label: str, first: date, last: date) -> None:
+    """A short summary: the policy, the team's kept rate, and each person's slots."""
+    c, v = result.compliance, result.violations
+    ctx.console.print(f"Protected slots, {label}, {first} to {last}", highlight=False)
+    for slot in slots:
+        ctx.console.print(f"  {slot.describe()}", highlight=False, markup=False)
+    total, kept = float(c["slot_hours"].sum()), float(c["slot_kept_hours"].sum())
+    rate = f"{100 * kept / total:.1f}%" if total else "-"
+    ctx.console.print(f"Team: {kept:.1f} of {total:.1f} protected hours kept ({rate}); {len(v)} violations",
+                      highlight=False)
+    table = Table("person", "slot hours", "kept", "kept %", "violations", "self-booked")
+    per = c.groupby("person", sort=False)[["slot_hours", "slot_kept_hours"]].sum()
+    counts = v.groupby("person").size()
+    own = v.groupby("person")["self_organised"].sum()
+    for person, row in per.iterrows():
+        pct = f"{100 * row.slot_kept_hours / row.slot_hours:.1f}" if row.slot_hours else "-"
+        table.add_row(str(person), f"{row.slot_hours:.1f}", f"{row.slot_kept_hours:.1f}", pct,
+                      str(int(counts.get(person, 0))), str(int(own.get(person, 0))))
+    ctx.console.print(table)
+
+
+# --- the report's policy sections ---------------------------------------------------------------------------
+def add_policy_options(p: argparse.ArgumentParser) -> None:
+    """report/demo: --slots FILE and --compare-at DATE."""
+    add_slots_option(p)
+    p.add_argument("--compare-at", dest="compare_at", metavar="YYYY-MM-DD",
+                   help="compare the weeks before and after this date (default: the policy's since)")
+
+
+def report_sections(args: argparse.Namespace, settings: Settings, request: SourceRequest,
+                    result: AuditResult) -> list[Section]:
+    """The compliance and before/after sections for a report, when a policy or --compare-at is given."""
+    compare_at = parse_date(args.compare_at, "--compare-at") if getattr(args, "compare_at", None) else None
+    slots = policy_of(args, settings, request.kind(settings), result.categories)
+    return policy_sections(result, slots, compare_at)
