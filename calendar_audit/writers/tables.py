@@ -1,0 +1,384 @@
+"""Tables out: CSV, XLSX and JSON, with spreadsheet formula injection neutralised (the OWASP way).
+
+Calendar text is untrusted: a subject such as ``=HYPERLINK(...)`` must show as text in Excel, never run. Every
+string cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with ``'``; numbers,
+booleans and dates are written as such and never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..errors import CalendarAuditError, InputError
+from .summary import headline
+
+if TYPE_CHECKING:
+    from ..metrics import AuditResult
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+#: person_week.csv, as DESIGN.md fixes it (calendar_audit.metrics.PERSON_WEEK_COLUMNS is the same list).
+PERSON_WEEK_CSV_COLUMNS = [
+    "person", "week_start", "working_hours", "busy_hours", "direct_work_hours", "meeting_hours",
+    "statutory_meeting_hours", "training_hours", "travel_hours", "admin_hours", "other_hours",
+    "double_booked_hours", "after_hours_hours", "direct_work_pct", "meeting_pct",
+]  # fmt: skip
+EVENTS_CSV_COLUMNS = [
+    "person", "event_id", "series_id", "start", "end", "category", "rule", "statutory", "counted",
+    "excluded_because",
+]  # fmt: skip
+EVENT_FLAGS = ("statutory", "counted")
+HOURS_DECIMALS = 4
+PCT_DECIMALS = 2
+
+# characters XML 1.0 cannot hold; openpyxl refuses a cell containing one
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def neutralise(text: str) -> str:
+    """Prefix a string a spreadsheet would read as a formula with ``'`` so it shows as text."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _number_text(value: float) -> str:
+    """Shortest text for a float: 32 not 32.0, 4.69 not 4.6900000001 (callers round first)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _text_cell(value: Any) -> str:
+    """One value as CSV text."""
+    if _missing(value):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return _number_text(float(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return neutralise("; ".join(str(v) for v in value))
+    return neutralise(str(value))
+
+
+def to_text_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the text a CSV holds: ISO dates, true/false, empty for missing, formulas neutralised."""
+    out = {}
+    for name in df.columns:
+        column = df[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            out[name] = column.map(lambda t: "" if pd.isna(t) else t.isoformat())
+        elif pd.api.types.is_float_dtype(column):
+            out[name] = column.map(lambda v: "" if pd.isna(v) else _number_text(v))
+        else:
+            out[name] = column.astype(object).map(_text_cell)
+    return pd.DataFrame(out, columns=list(df.columns), index=df.index)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Write to a temporary file beside ``path`` and move it into place, so no half-written report is left."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CalendarAuditError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_table_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write a table as UTF-8 CSV with a header row and no index; returns the path."""
+    path = Path(path)
+    with replacing(path) as tmp:
+        to_text_frame(df).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the report's own tables
+
+
+def person_week_table(person_week: pd.DataFrame) -> pd.DataFrame:
+    """person_week as the CSV shows it: DESIGN.md's columns first, hours to 4 and percentages to 2 decimals."""
+    missing = [c for c in PERSON_WEEK_CSV_COLUMNS if c not in person_week.columns]
+    if missing:
+        raise ValueError(f"person_week lacks columns {missing}")
+    # a rule file may add categories: their hour columns follow the fixed ones rather than being dropped
+    extra = [c for c in person_week.columns if c not in PERSON_WEEK_CSV_COLUMNS and c.endswith("_hours")]
+    table = person_week[PERSON_WEEK_CSV_COLUMNS + extra].copy()
+    table["week_start"] = [_as_date(v) for v in table["week_start"]]
+    for name in table.columns[2:]:
+        decimals = PCT_DECIMALS if name.endswith("_pct") else HOURS_DECIMALS
+        table[name] = round_half_up(pd.to_numeric(table[name], errors="coerce").astype(float), decimals)
+    return table.reset_index(drop=True)
+
+
+def round_half_up(values: pd.Series, decimals: int) -> pd.Series:
+    """Round halves away from zero, as people do (4.6875 -> 4.69; ``round`` would give the even 4.68)."""
+    scale = 10.0**decimals
+    return np.sign(values) * np.floor(values.abs() * scale + 0.5) / scale + 0.0  # + 0.0: no "-0"
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def local_times(times: pd.Series, all_day: pd.Series, tz: str) -> pd.Series:
+    """UTC instants in the team's zone; all-day events (dates at 00:00 UTC) become local midnights."""
+    local = times.dt.tz_convert(tz)
+    if not bool(all_day.any()):
+        return local
+    midnights = times.dt.tz_localize(None).dt.tz_localize(
+        tz, nonexistent="shift_forward", ambiguous=np.zeros(len(times), dtype=bool)
+    )
+    return local.where(~all_day.astype(bool), midnights)
+
+
+def events_table(events: pd.DataFrame, tz: str, include_subjects: bool) -> pd.DataFrame:
+    """events.csv: one row per person and occurrence; ``subject`` last and only when subjects are included."""
+    columns = EVENTS_CSV_COLUMNS + (["subject"] if include_subjects else [])
+    table = events.reindex(columns=columns).copy()
+    all_day = events["is_all_day"].astype(bool) if "is_all_day" in events else pd.Series(False, index=events.index)
+    for name in ("start", "end"):
+        table[name] = local_times(pd.to_datetime(events[name], utc=True), all_day, tz)
+    for name in EVENT_FLAGS:
+        table[name] = table[name].astype("boolean").fillna(False).astype(bool)
+    for name in ("series_id", "category", "rule", "excluded_because", *(["subject"] if include_subjects else [])):
+        table[name] = table[name].astype(object).where(table[name].notna(), "")
+    return table.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# XLSX
+
+
+def _xlsx_value(value: Any) -> Any:
+    """One value as an openpyxl cell value: numbers stay numbers, text is neutralised and made XML-safe."""
+    if _missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        # Excel has no time zones: the wall-clock time in the zone the table already carries
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(v) for v in value)
+    return _ILLEGAL_XML.sub("", neutralise(str(value)))
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
+    base = _SHEET_NAME_BAD.sub(" ", name).strip().strip("'") or "Sheet"
+    base = base[:31]
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.lower())
+    return title
+
+
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="2F3B47")
+
+
+def _add_sheet(book: Workbook, title: str, df: pd.DataFrame) -> None:
+    sheet = book.create_sheet(title)
+    columns = [str(c) for c in df.columns]
+    widths = [len(c) for c in columns]
+    rows = [[_xlsx_value(v) for v in row] for row in df.itertuples(index=False, name=None)]
+    for row in rows[:200]:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(str(value)) if value is not None else 0)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+    sheet.freeze_panes = "A2"
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+
+
+def workbook_sheets(result: AuditResult) -> list[tuple[str, pd.DataFrame]]:
+    """The report.xlsx sheets: Summary, Person week, Events, Top series, Unclassified, then each section table."""
+    window = result.window
+    items: list[tuple[str, Any]] = [
+        ("Source", result.source_label),
+        ("From", window.first),
+        ("To", window.last),
+        ("Time zone", window.tz),
+        ("Meeting subjects included", "yes" if result.include_subjects else "no"),
+        *[(key, value) for key, value in headline(result).items()],
+        *[("Mailbox not read", f"{f.person}: {f.reason}") for f in result.failures],
+        *[("Note", note) for note in result.notes],
+    ]
+    sheets: list[tuple[str, pd.DataFrame]] = [
+        ("Summary", pd.DataFrame(items, columns=["item", "value"])),
+        ("Person week", person_week_table(result.person_week)),
+        ("Events", events_table(result.events, window.tz, result.include_subjects)),
+        ("Top series", _rounded(_subjects_only_if(result.top_series, result.include_subjects))),
+        ("Unclassified", _rounded(_subjects_only_if(result.unclassified, result.include_subjects))),
+    ]
+    for section in result.extra_sections:
+        for caption, df in section.tables:
+            sheets.append((caption or section.title, df))
+    return sheets
+
+
+def write_workbook(sheets: Sequence[tuple[str, pd.DataFrame]], path: Path) -> Path:
+    """Write several tables into one .xlsx file, one sheet each, header row frozen; returns the path."""
+    path = Path(path)
+    book = Workbook(write_only=True)
+    taken: set[str] = set()
+    for name, df in sheets:
+        _add_sheet(book, sheet_title(name, taken), df)
+    with replacing(path) as tmp:
+        book.save(tmp)
+    return path
+
+
+def write_table_xlsx(df: pd.DataFrame, path: Path, sheet: str = "Table") -> Path:
+    """Write one table as an .xlsx file with a single sheet; returns the path."""
+    return write_workbook([(sheet, df)], path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# JSON
+
+
+def _json_value(value: Any) -> Any:
+    if _missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return str(value)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready records: ISO dates, null for missing values."""
+    columns = [str(c) for c in df.columns]
+    return [
+        {c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in df.itertuples(index=False, name=None)
+    ]
+
+
+def check_formats(formats: Sequence[str] | str, allowed: Sequence[str]) -> list[str]:
+    """Normalise ``--format`` values (a list or ``"html,csv"``); refuse an unknown one, naming it."""
+    items = formats.split(",") if isinstance(formats, str) else [p for f in formats for p in str(f).split(",")]
+    wanted = [f.strip().lower() for f in items if f.strip()]
+    unknown = [f for f in wanted if f not in allowed]
+    if unknown:
+        raise InputError(f"--format: unknown format {unknown[0]!r} (use {', '.join(allowed)})")
+    if not wanted:
+        raise InputError(f"--format: no format given (use {', '.join(allowed)})")
+    return wanted
+
+
+def report_json(result: AuditResult) -> dict[str, Any]:
+    """Everything the report shows, as one JSON document (events without subjects unless they were asked for)."""
+    window = result.window
+    return {
+        "window": {"first": window.first.isoformat(), "last": window.last.isoformat(), "tz": window.tz},
+        "source": result.source_label,
+        "include_subjects": bool(result.include_subjects),
+        "categories": list(result.categories),
+        "summary": {k: _json_value(v) for k, v in headline(result).items()},
+        "team_week": records(_rounded(result.team_week)),
+        "person_week": records(person_week_table(result.person_week)),
+        "top_series": records(_rounded(_subjects_only_if(result.top_series, result.include_subjects))),
+        "unclassified": records(_rounded(_subjects_only_if(result.unclassified, result.include_subjects))),
+        "events": records(events_table(result.events, window.tz, result.include_subjects)),
+        "failures": [{"person": f.person, "reason": f.reason} for f in result.failures],
+        "notes": list(result.notes),
+        "sections": [
+            {
+                "title": s.title,
+                "intro": s.intro,
+                "tables": [{"caption": caption, "rows": records(df)} for caption, df in s.tables],
+                "chart": records(s.chart) if s.chart is not None else None,
+                "chart_marker": s.chart_marker.isoformat() if s.chart_marker else None,
+            }
+            for s in result.extra_sections
+        ],
+    }
+
+
+def _subjects_only_if(df: pd.DataFrame, include_subjects: bool) -> pd.DataFrame:
+    """Drop the subject column unless subjects were asked for (belt and braces: metrics leaves it empty)."""
+    return df if include_subjects or "subject" not in df.columns else df.drop(columns=["subject"])
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Hours to 4 decimals, percentages to 2, dates as dates: the precision every output file carries."""
+    out = df.copy()
+    for name in out.columns:
+        if pd.api.types.is_float_dtype(out[name]):
+            out[name] = round_half_up(out[name], PCT_DECIMALS if str(name).endswith("_pct") else HOURS_DECIMALS)
+    return out
+
+
+def write_json(result: AuditResult, path: Path) -> Path:
+    """Write report.json; returns the path."""
+    path = Path(path)
+    with replacing(path) as tmp:
+        tmp.write_text(
+            json.dumps(report_json(result), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+    return path

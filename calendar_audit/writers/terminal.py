@@ -1,0 +1,67 @@
+"""The short terminal summary (rich): one line per person, a team line, the files written, failures in red."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .summary import fixed, headline, person_totals
+
+if TYPE_CHECKING:
+    from ..metrics import AuditResult
+
+
+def _hours(value: float) -> str:
+    return fixed(value)
+
+
+def _pct(value: float) -> str:
+    return "—" if math.isnan(value) else f"{fixed(value)}%"
+
+
+def print_summary(result: AuditResult, console: Console, files: Sequence[Path] = ()) -> None:
+    """Print who spent how long on direct work and meetings, the team line, files written and failures."""
+    window = result.window
+    if result.include_subjects:
+        console.print(
+            Text("This report includes meeting subjects: keep and share it as personal data.", style="bold yellow")
+        )
+    title = f"{window.first:%a %d %b %Y} to {window.last:%a %d %b %Y} ({window.tz}) · {result.source_label}"
+    table = Table(title=title, title_justify="left", show_footer=False, header_style="bold")
+    table.add_column("Person", no_wrap=True)
+    for name in ("Direct work h", "Meetings h", "Direct %", "Meeting %", "After hours h"):
+        table.add_column(name, justify="right", no_wrap=True)
+    # markup off: a person's name or address is data, never rich markup
+    for row in person_totals(result).itertuples(index=False):
+        table.add_row(
+            Text(str(row.person)),
+            _hours(row.direct_work_hours),
+            _hours(row.meeting_hours),
+            _pct(row.direct_work_pct),
+            _pct(row.meeting_pct),
+            _hours(row.after_hours_hours),
+        )
+    team = headline(result)
+    table.add_section()
+    table.add_row(
+        Text(f"Team ({team['people']} people, {team['weeks']} weeks)", style="bold"),
+        _hours(team["direct_work_hours"]),
+        _hours(team["meeting_hours"]),
+        _pct(team["direct_work_pct"]),
+        _pct(team["meeting_pct"]),
+        _hours(team["after_hours_hours"]),
+        style="bold",
+    )
+    console.print(table)
+    for failure in result.failures:
+        console.print(Text(f"Could not read {failure.person}: {failure.reason}", style="bold red"))
+    if result.notes:
+        console.print(Text(f"{len(result.notes)} note(s) in the report.", style="dim"))
+    for path in files:
+        console.print(Text(f"Wrote {path}"))

@@ -1,0 +1,170 @@
+"""The HTML report: calendar text is inert, nothing is fetched, the subjects banner and failures are shown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+
+from calendar_audit.frame import MailboxFailure
+from calendar_audit.metrics import AuditResult
+from calendar_audit.writers import Section, render_html, write_report
+from calendar_audit.writers.charts import nice_ticks
+from tests.writers.sample import IMG, SAM, SCRIPT, WEEK1, WEEK2
+
+MakeResult = Callable[..., AuditResult]
+BANNER = "This report includes meeting subjects"
+
+
+class _Visible(HTMLParser):
+    """Collects visible text, and every src/href attribute and tag name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.refs: list[str] = []
+        self.tags: set[str] = set()
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        if tag in ("head", "style", "title", "script"):
+            self._hidden += 1
+        self.refs += [v or "" for k, v in attrs if k in ("src", "href", "srcset", "action", "xlink:href")]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "title", "script"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.text.append(data.strip())
+
+
+def parse(html: str) -> _Visible:
+    parser = _Visible()
+    parser.feed(html)
+    return parser
+
+
+def test_adversarial_subjects_are_escaped(make_result: MakeResult) -> None:
+    html = render_html(make_result(include_subjects=True))
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    visible = parse(html).text
+    assert SCRIPT in visible and IMG in visible  # shown to the reader as text
+
+
+def test_no_external_resources_and_a_strict_csp(make_result: MakeResult, tmp_path: Path) -> None:
+    section = Section(
+        "Slots", "intro", [], chart=pd.DataFrame({"week_start": [WEEK1, WEEK2], "kept_pct": [50.0, 75.0]})
+    )
+    (path,) = write_report(make_result(include_subjects=True, extra_sections=[section]), tmp_path, ["html"])
+    html = path.read_text(encoding="utf-8")
+    page = parse(html)
+    assert all(ref.startswith("#") for ref in page.refs), page.refs
+    assert not re.search(r"https?://", html)
+    assert not re.search(r"url\(", html)
+    assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
+    assert (
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">" in html
+    )
+    assert "<svg" in html
+
+
+def test_subjects_banner_is_first_visible_text_only_when_included(make_result: MakeResult) -> None:
+    with_subjects = parse(render_html(make_result(include_subjects=True))).text
+    assert with_subjects[0].startswith(BANNER)
+    without = render_html(make_result(include_subjects=False))
+    assert BANNER not in without
+    assert "Team meeting" not in without  # no subject anywhere
+
+
+def test_headline_numbers_are_team_sums(make_result: MakeResult) -> None:
+    text = " ".join(parse(render_html(make_result())).text)
+    # working 32 + 0 + 40 + 40; direct work 1.5 + 12.25 + 8 = 21.75 -> 19.4% of 112
+    assert "112.0" in text and "21.8" in text and "19.4% of working time" in text
+    assert "Meetings and direct work" in text
+    assert "Mon 19 Oct 2026 to Sun 1 Nov 2026" in text and "2 .ics files" in text
+
+
+def test_people_table_has_window_totals_and_team_row(make_result: MakeResult) -> None:
+    html = render_html(make_result())
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    sam = next(r for r in rows if SAM in r and "Weeks" not in r)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", sam)
+    # person, weeks, working, direct h, direct h/week, direct %, meeting h, meeting h/week, meeting %,
+    # statutory, after hours, double-booked
+    assert cells == [SAM, "2", "32.0", "1.5", "0.8", "4.7%", "4.5", "2.3", "14.1%", "3.0", "7.0", "0.5"]
+    assert "Team (2 people)" in html
+
+
+def test_heatmap_cell_for_a_week_without_working_hours_is_blank(make_result: MakeResult) -> None:
+    html = render_html(make_result())
+    table = html.split('class="heatmap"')[1].split("</table>")[0]
+    sam_row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S) if SAM in r)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", sam_row) == [SAM, "5%", "—"]
+    assert "background:rgb(" in sam_row
+
+
+def test_failures_are_shown_before_the_summary(make_result: MakeResult) -> None:
+    failure = MailboxFailure("kim@council.gov.uk", "403 <b>Forbidden</b>")
+    html = render_html(make_result(failures=[failure]))
+    assert html.index("1 mailbox could not be read") < html.index("Team summary")
+    assert "kim@council.gov.uk" in html and "403 &lt;b&gt;Forbidden&lt;/b&gt;" in html
+    assert "could not be read" not in render_html(make_result())
+
+
+def test_unclassified_hint_names_explain_and_include_subjects(make_result: MakeResult) -> None:
+    text = " ".join(parse(render_html(make_result())).text)
+    assert "calendar-audit explain" in text and "--include-subjects" in text
+
+
+def test_extra_section_renders_intro_table_chart_and_marker(make_result: MakeResult) -> None:
+    section = Section(
+        "Protected slots",
+        "Tuesday <mornings> kept free.",
+        [("Slot compliance", pd.DataFrame({"person": [SAM], "kept_pct": [75.0], "since": [date(2026, 10, 20)]}))],
+        chart=pd.DataFrame({"week_start": [WEEK1, WEEK2], "kept_pct": [50.0, 75.0]}),
+        chart_marker=date(2026, 10, 22),
+    )
+    html = render_html(make_result(extra_sections=[section]))
+    text = " ".join(parse(html).text)
+    assert "Protected slots" in text and "Tuesday &lt;mornings&gt; kept free." in html
+    assert "Slot compliance" in text and "75.0%" in text and "20 Oct 2026" in text
+    assert "from 22 Oct 2026" in text  # the marker's label inside the SVG
+    assert html.count("<svg") == 2
+
+
+def test_notes_are_listed(make_result: MakeResult) -> None:
+    html = render_html(make_result(notes=["1 VEVENT without DTSTART skipped in sam.ics"]))
+    assert "1 VEVENT without DTSTART skipped in sam.ics" in html
+
+
+def test_definitions_footnote_explains_the_metrics(make_result: MakeResult) -> None:
+    text = " ".join(parse(render_html(make_result())).text)
+    for term in ("Counted events", "Working hours", "Double-booked hours", "Statutory meeting hours", "After hours"):
+        assert term in text
+
+
+def test_empty_result_still_renders(make_result: MakeResult) -> None:
+    empty = make_result()
+    empty.person_week = empty.person_week.iloc[0:0]
+    empty.team_week = empty.team_week.iloc[0:0]
+    empty.events = empty.events.iloc[0:0]
+    empty.top_series = empty.top_series.iloc[0:0]
+    empty.unclassified = empty.unclassified.iloc[0:0]
+    text = " ".join(parse(render_html(empty)).text)
+    assert "Nothing to show." in text
+
+
+def test_nice_ticks_are_round_and_cover_the_maximum() -> None:
+    assert nice_ticks(93) == [0, 20, 40, 60, 80, 100]
+    assert nice_ticks(9.5) == [0, 2, 4, 6, 8, 10]
+    assert nice_ticks(0) == [0.0, 1.0]

@@ -1,0 +1,58 @@
+"""The terminal summary: one line per person with their numbers, a team line, files written, failures in red."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from calendar_audit.frame import MailboxFailure
+from calendar_audit.metrics import AuditResult
+from calendar_audit.writers import print_summary
+from tests.writers.sample import ALEX, SAM
+
+MakeResult = Callable[..., AuditResult]
+
+
+def summary_text(result: AuditResult, files: tuple[Path, ...] = ()) -> tuple[str, Console]:
+    console = Console(record=True, width=120, color_system="truecolor", file=io.StringIO())
+    print_summary(result, console, files)
+    return console.export_text(clear=False), console
+
+
+def line_of(text: str, start: str) -> list[str]:
+    line = next(row for row in text.splitlines() if start in row)
+    return [cell.strip() for cell in line.strip("│┃ ").split("│")]
+
+
+def test_one_row_per_person_with_their_window_totals(make_result: MakeResult) -> None:
+    text, _ = summary_text(make_result())
+    # direct work h, meetings h, direct %, meeting %, after hours h
+    assert line_of(text, SAM) == [SAM, "1.5", "4.5", "4.7%", "14.1%", "7.0"]
+    assert line_of(text, ALEX) == [ALEX, "20.3", "10.3", "25.3%", "12.9%", "2.0"]
+
+
+def test_team_line_adds_up_the_people(make_result: MakeResult) -> None:
+    text, _ = summary_text(make_result())
+    assert line_of(text, "Team (") == ["Team (2 people, 2 weeks)", "21.8", "14.8", "19.4%", "13.2%", "9.0"]
+
+
+def test_files_and_window_are_named(make_result: MakeResult, tmp_path: Path) -> None:
+    text, _ = summary_text(make_result(), (tmp_path / "report.html",))
+    assert f"Wrote {tmp_path / 'report.html'}" in text
+    assert "Mon 19 Oct 2026 to Sun 01 Nov 2026 (Europe/London)" in text and "2 .ics files" in text
+
+
+def test_failures_are_printed_in_red(make_result: MakeResult) -> None:
+    text, console = summary_text(make_result(failures=[MailboxFailure("kim@council.gov.uk", "[b]403[/b]")]))
+    assert "Could not read kim@council.gov.uk: [b]403[/b]" in text  # shown literally, not as rich markup
+    html = console.export_html(inline_styles=True)
+    assert re.search(r'<span style="color: #800000[^"]*">Could not read kim', html)
+
+
+def test_subjects_warning_only_when_included(make_result: MakeResult) -> None:
+    assert "includes meeting subjects" in summary_text(make_result(include_subjects=True))[0]
+    assert "includes meeting subjects" not in summary_text(make_result())[0]
