@@ -113,15 +113,37 @@ def proxy_for(env: Mapping[str, str]) -> str | None:
     return env.get("HTTPS_PROXY") or env.get("https_proxy") or env.get("ALL_PROXY") or env.get("all_proxy") or None
 
 
-def msal_http_client(settings: Settings, env: Mapping[str, str] | None = None) -> httpx.Client:
+class MsalHttpClient:
+    """The requests-like client msal expects, over httpx.
+
+    msal hands form values over as bytes (the signed client assertion); requests encodes them as text, httpx
+    would write ``b'...'``, so they are decoded here.
+    """
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kw: Any) -> httpx.Response:
+        if isinstance(data, Mapping):
+            data = {k: v.decode("utf-8") if isinstance(v, bytes) else v for k, v in data.items()}
+        return self.client.post(url, params=params, data=data, headers=headers, timeout=kw.get("timeout"))
+
+    def get(self, url: str, params: Any = None, headers: Any = None, **kw: Any) -> httpx.Response:
+        return self.client.get(url, params=params, headers=headers, timeout=kw.get("timeout"))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def msal_http_client(settings: Settings, env: Mapping[str, str] | None = None) -> MsalHttpClient:
     """The HTTP client msal signs in through (httpx, so proxies and CA bundles follow the environment)."""
     env = os.environ if env is None else env
-    return httpx.Client(
+    return MsalHttpClient(httpx.Client(
         verify=msal_verify(env),
         proxy=proxy_for(env),
         timeout=settings.graph.timeout_seconds,
         trust_env=False,  # the environment is read above, explicitly, so tests can pass their own
-    )
+    ))
 
 
 def token_cache_path(settings: Settings) -> Path:
@@ -172,7 +194,7 @@ def certificate_credential(path_value: str) -> dict[str, str]:
 
 
 def build_app(
-    settings: Settings, *, me: bool = False, http_client: httpx.Client | None = None
+    settings: Settings, *, me: bool = False, http_client: MsalHttpClient | None = None
 ) -> msal.ClientApplication:
     """The msal application: confidential (certificate or secret) or public (device code, for --me)."""
     graph = settings.graph
@@ -280,7 +302,7 @@ class MsalTokenProvider(AccessTokenProvider):
 
 
 def token_provider(
-    settings: Settings, *, me: bool = False, http_client: httpx.Client | None = None
+    settings: Settings, *, me: bool = False, http_client: MsalHttpClient | None = None
 ) -> MsalTokenProvider:
     """The token provider for the configured sign-in (app-only, or device code with ``me``)."""
     app = build_app(settings, me=me, http_client=http_client)

@@ -77,7 +77,7 @@ class FakeGraph:
     def respond(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         url = request.url
-        if url.host == "login.microsoftonline.com":
+        if url.host.startswith("login."):
             return self._identity(request)
         path = unquote(url.path).removeprefix("/v1.0/")
         for i, (pattern, status, after) in enumerate(self.throttle):
@@ -113,8 +113,20 @@ class FakeGraph:
 
     def _identity(self, request: httpx.Request) -> httpx.Response:
         tenant = request.url.path.split("/")[1]
+        host = request.url.host
+        if request.url.path.endswith("/discovery/instance"):  # msal's instance discovery (documented shape)
+            return httpx.Response(200, json={
+                "tenant_discovery_endpoint": f"https://{host}/{tenant}/v2.0/.well-known/openid-configuration",
+                "api-version": "1.1",
+                "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}]})
         if request.url.path.endswith("openid-configuration"):
-            return httpx.Response(200, json=openid_configuration(LOGIN, tenant))
+            return httpx.Response(200, json=openid_configuration(f"https://{request.url.host}", tenant))
+        if request.url.path.endswith("/devicecode"):
+            return httpx.Response(200, json={
+                "device_code": "dev-code", "user_code": "ABCD-EFGH", "interval": 0, "expires_in": 900,
+                "verification_uri": "https://microsoft.com/devicelogin",
+                "message": "To sign in, use a web browser to open https://microsoft.com/devicelogin "
+                           "and enter the code ABCD-EFGH to authenticate."})
         return httpx.Response(200, json={"token_type": "Bearer", "expires_in": 3599, "access_token": "fake-token"})
 
     def _members(self, gid: str, query: dict[str, str]) -> httpx.Response:
