@@ -12,7 +12,8 @@ Decisions the design left open
 - The default weights all lie in [1, 2), so any two reasons outscore any one: a meeting with several reasons
   ranks above a meeting with one. A weight of 0 switches a reason off.
 - ``teammate_attending`` matches the same meeting by ``ical_uid`` *and* start time: ICS exports give every
-  occurrence of a series the same UID, so the start tells occurrences apart.
+  occurrence of a series the same UID, so the start tells occurrences apart. It does not fire on a team-wide
+  meeting (more than half of the people in the frame are on it): there everyone is wanted, not a representative.
 - ``recurring_heavy`` scales the series' counted hours in the window to 30 days: hours x 30 / window days.
 - ``after_hours``: any part of the meeting falls outside the person's working hours (a leave day has none).
 - Ranking: score, then hours freed (both descending), then start and event id, so the order is stable.
@@ -213,13 +214,19 @@ def reason_flags(
 
     flags["optional"] = cand["is_optional"].to_numpy(bool)
 
-    # teammate_attending: another team member has accepted (or organises) the same occurrence
-    others = team[(team["person"].str.lower() != person.lower()) & team["response"].isin(ACCEPTED)
-                  & ~team["is_cancelled"] & (team["ical_uid"] != "")]
-    going = set(zip(others["ical_uid"].astype(str), _seconds(others["start"]).tolist(), strict=True))
+    # teammate_attending: another team member has accepted (or organises) the same occurrence, and it is not a
+    # team-wide meeting (more than half the team on it), where everyone is wanted rather than represented
+    shared = team[~team["is_cancelled"] & (team["ical_uid"] != "")]
+    keys = list(zip(shared["ical_uid"].astype(str), _seconds(shared["start"]).tolist(), strict=True))
+    on_it = pd.Series(shared["person"].str.lower().to_numpy(object)).groupby(pd.Series(keys, dtype=object)).nunique()
+    team_size = team["person"].str.lower().nunique()
+    accepted = shared["response"].isin(ACCEPTED).to_numpy(bool) & (shared["person"].str.lower() != person.lower()
+                                                                   ).to_numpy(bool)
+    going = {k for k, a in zip(keys, accepted, strict=True) if a}
     uids = cand["ical_uid"].astype(str).tolist()
-    flags["teammate_attending"] = np.array([u != "" and (u, t) in going for u, t in zip(uids, s.tolist(),
-                                                                                         strict=True)], dtype=bool)
+    flags["teammate_attending"] = np.array(
+        [u != "" and (u, t) in going and on_it.get((u, t), 0) * 2 <= team_size
+         for u, t in zip(uids, s.tolist(), strict=True)], dtype=bool)
 
     # recurring_heavy: the series' counted hours in the window, scaled to 30 days, exceed the threshold
     days = (window.last - window.first).days + 1

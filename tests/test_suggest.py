@@ -20,6 +20,7 @@ from calendar_audit.window import Window
 
 DATA = Path(__file__).resolve().parent / "data" / "suggest"
 SAM, ALEX = "sam@council.gov.uk", "alex@council.gov.uk"
+TEAMMATES = ("kim@council.gov.uk", "lee@council.gov.uk")
 WINDOW = Window(date(2026, 11, 2), date(2026, 11, 15), "Europe/London")  # GMT: local time = UTC
 SLOTS = parse_slots(
     '[[slot]]\nname = "mornings"\ndays = ["tue", "thu"]\nstart = "09:30"\nend = "12:30"\n'
@@ -80,7 +81,10 @@ def build(make_events, sam=SAM_EVENTS, alex_response="accepted") -> pd.DataFrame
              "ical_uid": "uid-clean"}]
     sam_frame = make_events(*rows, person=SAM)
     sam_frame.loc[sam_frame["event_id"] == "clean", "ical_uid"] = "uid-clean"
-    return concat([sam_frame, make_events(*alex, person=ALEX)])
+    # two more teammates, so the team meeting Sam and Alex share is not team-wide (2 of 4 people)
+    rest = [make_events({"event_id": f"{p[0]}-visit", "start": "2026-11-02 10:00", "end": "2026-11-02 11:00",
+                         "subject": "Home visit", "response": "organizer"}, person=p) for p in TEAMMATES]
+    return concat([sam_frame, make_events(*alex, person=ALEX), *rest])
 
 
 def prepared(events: pd.DataFrame, window: Window = WINDOW) -> pd.DataFrame:
@@ -168,6 +172,13 @@ def test_hours_freed_is_the_meeting_length(make_events):
 def test_teammate_must_have_accepted(make_events):
     found = run(build(make_events, alex_response="tentativelyAccepted"))
     assert fired(found, "teammate_attending") == set()
+
+
+def test_a_team_wide_meeting_is_not_one_a_teammate_can_represent(make_events):
+    events = build(make_events)
+    extra = make_events({"event_id": "k-team", "start": "2026-11-09 10:00", "end": "2026-11-09 11:00", **CLEAN,
+                         "ical_uid": "uid-team"}, person=TEAMMATES[0])
+    assert fired(run(concat([events, extra])), "teammate_attending") == set()  # 3 of 4 people on it
 
 
 def test_recurring_heavy_scales_the_window_to_thirty_days(make_events):

@@ -1,0 +1,275 @@
+"""`calendar-audit suggest`: which upcoming meetings a practitioner could decline, why, in what words; and replying.
+
+Decisions the design left open
+- The window is [--from, --from + --days). --from defaults to today, except for the demo team, which lives in
+  fixed dates: there it defaults to the Monday of the demo's last week (the week built to trigger every reason),
+  and the window stops where the demo's calendars do (recurring_heavy scales by the window's days, which must
+  all hold data).
+- Without --person (and without --me) the command shows the team view: per person, how many meetings could be
+  declined and the hours that would free; no subjects and no event detail. ``--team NAME`` keeps its shared
+  meaning (which team of the settings to read).
+- The table shows when, purpose (category and rule), reasons in plain words and hours freed; the subject only with
+  --show-subjects (it is the person's own calendar, but screens are shared).
+- Which meetings are answered with --respond: every suggestion scoring at least --min-score (default: all), or
+  only those named by --event ID (repeatable; an ID that is not a suggestion is refused, saying why).
+- Responding needs Graph event ids, so --apply needs --source graph or store (or --me); a dry run works anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+
+from ..actions import AuditLog, default_audit_log
+from ..actions.responses import ResponseOutcome, plans_for, send_responses
+from ..audit import people_of, prepare_events, working_hours_map
+from ..errors import InputError
+from ..metrics import leave_days
+from ..settings import Settings
+from ..slots import slot_occurrences
+from ..sources import SourceRequest, load_source
+from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, candidates, suggest, team_view
+from ..window import Window, parse_date
+from .options import Context, add_out_option, add_rules_option, add_source_options, rules_of, settings_of
+from .slots import add_slots_option, policy_of
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "suggest", help="upcoming meetings you could decline, with reasons and a reply ready to send",
+        description="Rank a practitioner's upcoming meetings they could decline or hand to a colleague, with "
+        "reasons a supervisor would accept and a courteous reply; writes suggestions.csv and suggestions.json. "
+        "Without --person: the team view (hours that could be freed per person). Statutory meetings, meetings "
+        "you organise, declined ones and never_decline rules are never suggested.",
+    )
+    add_source_options(p)
+    add_rules_option(p)
+    add_out_option(p)
+    add_slots_option(p)
+    p.add_argument("--person", metavar="P", help="whose meetings (mailbox address or .ics file name)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="first day (default: today; for the demo team, the Monday of its last week)")
+    p.add_argument("--days", type=int, metavar="N", help="how many days ahead (default: settings suggest.days, 14)")
+    p.add_argument("--show-subjects", action="store_true", help="show meeting subjects in the table")
+    p.add_argument("--json", action="store_true", help="print the suggestions as JSON instead of a table")
+    g = p.add_argument_group("replying (dry run unless --apply)")
+    g.add_argument("--respond", choices=["decline", "tentative"], help="answer the chosen meetings with the reply")
+    g.add_argument("--min-score", type=float, default=0.0, metavar="S",
+                   help="answer only suggestions scoring at least S (default: every suggestion)")
+    g.add_argument("--event", action="append", default=[], metavar="ID",
+                   help="answer only this event (repeatable)")
+    g.add_argument("--apply", action="store_true", help="really send the responses (each one is audit-logged)")
+    p.set_defaults(handler=run)
+
+
+# --- window and source --------------------------------------------------------------------------------------
+def last_monday(window: Window) -> date:
+    return window.last - timedelta(days=window.last.weekday())
+
+
+def days_of(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days if args.days is not None else settings.suggest.days
+    if not 1 <= days <= 90:
+        raise InputError(f"--days {days}: use 1 to 90")
+    return days
+
+
+def read(args: argparse.Namespace, ctx: Context, settings: Settings, days: int) -> tuple[Any, Window, str]:
+    """Load the calendars and decide the suggestion window; returns (loaded, window, source kind)."""
+    first = parse_date(args.date_from, "--from") if args.date_from else None
+    request = SourceRequest(ics=list(args.ics or []), source=args.source, team=args.team, me=args.me)
+    kind = request.kind(settings)
+    if first is None and kind != "demo":
+        first = ctx.today
+    if first is not None:
+        request.first, request.last = first, first + timedelta(days=days - 1)
+    loaded = load_source(request, settings, ctx.today)
+    last = first + timedelta(days=days - 1) if first else None
+    if first is None or last is None:  # the demo: its own fixed dates, up to the end of its calendars
+        natural = loaded.data.window or loaded.window
+        first = last_monday(natural)
+        last = min(first + timedelta(days=days - 1), natural.last)
+    return loaded, Window(first, last, settings.timezone), kind
+
+
+def person_of(args: argparse.Namespace, people: list[str], label: str) -> str | None:
+    if args.person:
+        known = {p.lower(): p for p in people}
+        if args.person.lower() not in known:
+            raise InputError(f"--person {args.person!r}: no such person in {label}")
+        return known[args.person.lower()]
+    if args.me and people:
+        return people[0]
+    return None
+
+
+# --- output ---------------------------------------------------------------------------------------------------
+def when_text(start: pd.Timestamp, end: pd.Timestamp, tz: str) -> str:
+    s, e = start.tz_convert(tz), end.tz_convert(tz)
+    return f"{s:%a %d %b %H:%M}-{e:%H:%M}"
+
+
+def purpose_text(category: str, rule: str) -> str:
+    if rule.startswith("default:"):
+        return f"{category} (no rule matched)"
+    return f"{category} ({rule})"
+
+
+def suggestions_table(found: pd.DataFrame, tz: str, show_subjects: bool) -> Table:
+    table = Table(header_style="bold", show_lines=True)
+    columns = ["#", "when", *(("subject",) if show_subjects else ()), "purpose", "score", "why you could decline",
+               "hours freed"]
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for i, row in enumerate(found.itertuples(index=False), start=1):
+        cells = [str(i), when_text(row.start, row.end, tz)]
+        if show_subjects:
+            cells.append(str(row.subject))
+        cells += [purpose_text(str(row.category), str(row.rule)), f"{row.score:.1f}", "\n".join(row.sentences),
+                  f"{row.hours:.2f}"]
+        table.add_row(*cells)
+    return table
+
+
+def to_json(found: pd.DataFrame, window: Window) -> dict[str, Any]:
+    """The JSON form for other tools (no subjects)."""
+    items = []
+    for row in found.itertuples(index=False):
+        items.append({
+            "person": row.person, "event_id": row.event_id, "start": row.start.isoformat(),
+            "end": row.end.isoformat(), "score": row.score, "reasons": row.reasons.split(";"),
+            "sentences": list(row.sentences), "hours": row.hours, "category": row.category, "rule": row.rule,
+            "reply": row.reply,
+        })
+    return {"from": window.first.isoformat(), "to": window.last.isoformat(), "suggestions": items}
+
+
+def write_files(found: pd.DataFrame, window: Window, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    csv = found[CSV_COLUMNS].copy()
+    for col in ("start", "end"):
+        csv[col] = [t.isoformat() for t in found[col]]
+    csv_path, json_path = out / "suggestions.csv", out / "suggestions.json"
+    csv.to_csv(csv_path, index=False)
+    json_path.write_text(json.dumps(to_json(found, window), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [csv_path, json_path]
+
+
+# --- responding -------------------------------------------------------------------------------------------------
+def chosen(found: pd.DataFrame, args: argparse.Namespace, events: pd.DataFrame, person: str,
+           window: Window) -> pd.DataFrame:
+    """The suggestions to answer: --event IDs (each must be a suggestion), else those scoring >= --min-score."""
+    if not args.event:
+        return found[found["score"] >= args.min_score]
+    known = set(found["event_id"])
+    why = candidates(events, person, window).set_index("event_id")["exempt"]
+    for event_id in args.event:
+        if event_id not in known:
+            if event_id in why.index and why[event_id]:
+                reason = EXEMPTION_WORDS.get(str(why[event_id]), str(why[event_id]))
+                raise InputError(f"--event {event_id}: not answered: {reason}")
+            if event_id in why.index:
+                raise InputError(f"--event {event_id}: no reason to decline it was found")
+            raise InputError(f"--event {event_id}: no such event of {person} from {window.first} to {window.last}")
+    return found[found["event_id"].isin(args.event)]
+
+
+def print_outcomes(ctx: Context, outcomes: list[ResponseOutcome], apply: bool, me: bool) -> None:
+    for o in outcomes:
+        target = f"POST /{o.plan.path(me)}"
+        if o.outcome == "would_send":
+            ctx.console.print(f"would send {target} " + json.dumps(o.plan.body(), ensure_ascii=False),
+                              markup=False, highlight=False, soft_wrap=True)
+        elif o.outcome == "already_sent":
+            ctx.console.print(f"skipped {target}: already answered (audit log)", markup=False, highlight=False)
+        elif o.outcome == "sent":
+            ctx.console.print(f"sent {target}", markup=False, highlight=False)
+        else:
+            ctx.err.print(f"calendar-audit: response failed: {target}: {o.outcome.removeprefix('failed: ')}",
+                          markup=False, highlight=False)
+    if not apply:
+        ctx.console.print("dry run: nothing was sent (add --apply to send)", highlight=False)
+
+
+# --- the command ------------------------------------------------------------------------------------------------
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.apply and not args.respond:
+        raise InputError("--apply: say what to send with --respond decline|tentative")
+    if args.event and not args.respond:
+        raise InputError("--event: only used with --respond")
+    settings = settings_of(args)
+    rules = rules_of(args, settings)
+    days = days_of(args, settings)
+    loaded, window, kind = read(args, ctx, settings, days)
+    events = prepare_events(loaded.data.events, rules, window, settings)
+    people = people_of(loaded.data, events)
+    person = person_of(args, people, loaded.label)
+    slots = policy_of(args, settings, kind, rules.categories)
+    occurrences = slot_occurrences(slots, people, window, leave_days(events))
+    hours = working_hours_map(loaded.data, settings)
+    out = args.out or Path(settings.output_dir)
+    failed = bool(loaded.data.failures)
+    for failure in loaded.data.failures:
+        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}", markup=False,
+                      highlight=False)
+
+    if person is None:
+        if args.respond:
+            raise InputError("--respond: name whose meetings to answer with --person (or use --me)")
+        table = team_view(events, people, window, settings.suggest, hours=hours,
+                          default_hours=settings.team_hours(), occurrences=occurrences, slots=slots)
+        return finish_team(ctx, args, table, window, out, loaded.label) or (3 if failed else 0)
+
+    found = suggest(events, person, window, settings.suggest, hours=hours.get(person.lower(), settings.team_hours()),
+                    occurrences=occurrences, slots=slots)
+    written = write_files(found, window, out)
+    if args.json:
+        ctx.console.print_json(json.dumps(to_json(found, window), ensure_ascii=False))
+    else:
+        ctx.console.print(f"{person}, {window.first} to {window.last} ({loaded.label}): {len(found)} meeting"
+                          f"{'s' if len(found) != 1 else ''} you could decline, "
+                          f"{found['hours'].sum() if len(found) else 0:.2f} hours", highlight=False)
+        if len(found):
+            ctx.console.print(suggestions_table(found, settings.timezone, args.show_subjects))
+        for path in written:
+            ctx.console.print(f"wrote {path}", highlight=False)
+    if args.respond:
+        if args.apply and kind not in ("graph", "store"):
+            raise InputError(f"--apply: answering needs Microsoft 365 event ids; this source is {kind} "
+                             "(use --config with --source graph or store, or --me)")
+        picked = chosen(found, args, events, person, window)
+        log = AuditLog(default_audit_log(settings))
+        outcomes = send_responses(plans_for(picked, args.respond), settings, log, apply=args.apply, me=args.me)
+        print_outcomes(ctx, outcomes, args.apply, args.me)
+        if any(o.outcome.startswith("failed") for o in outcomes):
+            failed = True
+    return 3 if failed else 0
+
+
+def finish_team(ctx: Context, args: argparse.Namespace, table: pd.DataFrame, window: Window, out: Path,
+                label: str) -> int:
+    """Print and write the team view (no subjects, no event detail)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "suggestions_team.csv"
+    table.to_csv(path, index=False)
+    doc = {"from": window.first.isoformat(), "to": window.last.isoformat(),
+           "people": table.to_dict(orient="records")}
+    (out / "suggestions_team.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        ctx.console.print_json(json.dumps(doc))
+        return 0
+    view = Table(header_style="bold")
+    for c in ("person", "meetings you could decline", "hours that could be freed"):
+        view.add_column(c)
+    for row in table.itertuples(index=False):
+        view.add_row(row.person, str(row.suggestions), f"{row.hours_freed:.2f}")
+    ctx.console.print(f"team view, {window.first} to {window.last} ({label})", highlight=False)
+    ctx.console.print(view)
+    ctx.console.print(f"wrote {path}", highlight=False)
+    return 0
