@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,7 @@ class Context:
     today: date = field(default_factory=date.today)
     console: Console = field(default_factory=Console)
     err: Console = field(default_factory=lambda: Console(stderr=True))
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # e.g. which slot holds are still ahead
 
 
 def add_source_options(p: argparse.ArgumentParser) -> None:

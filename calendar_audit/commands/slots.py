@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+import asyncio
+from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 from rich.table import Table
 
 from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
 from ..metrics import AuditResult
+from ..rules import CATEGORIES
 from ..settings import Settings
 from ..slots import Slot, load_slots, parse_slots, slots_from_team
 from ..slots.compliance import SlotResult, compliance_csv, measure_slots, violations_csv
 from ..slots.sections import policy_sections
 from ..sources import SourceRequest, load_source
-from ..window import parse_date
+from ..window import Window, parse_date
 from ..writers.section import Section
 from ..writers.tables import write_table_csv
 from .options import Context, add_reading_options, rules_of, settings_of
@@ -37,6 +40,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_reading_options(check)
     add_slots_option(check)
     check.set_defaults(handler=run_check)
+    for name, handler, text in (
+        ("book", run_book, "book a hold in each person's calendar for every future slot occurrence"),
+        ("unbook", run_unbook, "remove the holds calendar-audit booked (only those)"),
+    ):
+        q = slots_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". Nothing is written "
+                                 "without --apply; every write is recorded in the audit log.")
+        q.add_argument("--config", type=Path, metavar="FILE",
+                       help="settings file (default: ./calendar-audit.toml when present)")
+        q.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+        q.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (default: today)")
+        q.add_argument("--weeks", type=int, default=4, metavar="N", help="weeks ahead (default: 4)")
+        q.add_argument("--apply", action="store_true", help="write to the calendars (default: print the plan)")
+        if name == "book":
+            add_slots_option(q)
+            q.add_argument("--restore", action="store_true",
+                           help="recreate holds that people deleted (default: report them and leave them deleted)")
+        q.set_defaults(handler=handler)
 
 
 def add_slots_option(p: argparse.ArgumentParser) -> None:
@@ -124,3 +144,71 @@ def report_sections(args: argparse.Namespace, settings: Settings, request: Sourc
     compare_at = parse_date(args.compare_at, "--compare-at") if getattr(args, "compare_at", None) else None
     slots = policy_of(args, settings, request.kind(settings), result.categories)
     return policy_sections(result, slots, compare_at)
+
+
+# --- holds --------------------------------------------------------------------------------------------------
+def booking_window(args: argparse.Namespace, settings: Settings, today: date) -> Window:
+    if args.weeks < 1:
+        raise InputError("--weeks must be at least 1")
+    first = parse_date(args.date_from, "--from") if args.date_from else today
+    return Window(first, first + timedelta(days=7 * args.weeks - 1), settings.timezone)
+
+
+def run_book(args: argparse.Namespace, ctx: Context) -> int:
+    from ..actions import AuditLog, default_audit_log
+    from ..actions.holds import book_holds_async
+
+    settings = settings_of(args)
+    team = settings.team(args.team)
+    slots = policy_of(args, settings, "graph", CATEGORIES)
+    if not slots:
+        raise InputError(NO_POLICY)
+    window = booking_window(args, settings, ctx.today)
+    now = max(pd.Timestamp(ctx.now()), window.start)
+    log = AuditLog(default_audit_log(settings))
+    result = asyncio.run(book_holds_async(settings, team, slots, window, now, log, apply=args.apply,
+                                          restore=args.restore))
+    tz = window.tz
+    verb = "Booking" if args.apply else "Plan (dry run: nothing is written; add --apply to book)"
+    ctx.console.print(f"{verb}: holds for {window.first} to {window.last}", highlight=False)
+    table = Table("person", "slot", "when", "status", "conflicts")
+    for h in result.holds:
+        when = f"{h.start.tz_convert(tz):%a %d %b %H:%M}-{h.end.tz_convert(tz):%H:%M}"
+        status = h.outcome or {"new": "to book", "exists": "booked already", "restore": "to restore",
+                               "deleted": "deleted by the person: not recreated (use --restore)"}[h.status]
+        conflicts = ", ".join(f"{c.start.tz_convert(tz):%H:%M}-{c.end.tz_convert(tz):%H:%M} {c.show_as}"
+                              for c in h.conflicts)
+        table.add_row(h.person, h.slot, when, status, conflicts or "-")
+    ctx.console.print(table)
+    counts = {s: sum(h.status == s for h in result.holds) for s in ("new", "exists", "deleted", "restore")}
+    created = sum(h.outcome == "created" for h in result.holds)
+    ctx.console.print(f"{counts['new'] + counts['restore']} to book, {counts['exists']} booked already, "
+                      f"{counts['deleted']} deleted by their owner, {sum(bool(h.conflicts) for h in result.holds)} "
+                      f"with conflicting meetings (left as they are); {created} created", highlight=False)
+    return _report_failures(ctx, result.failures)
+
+
+def run_unbook(args: argparse.Namespace, ctx: Context) -> int:
+    from ..actions import AuditLog, default_audit_log
+    from ..actions.holds import unbook_holds_async
+
+    settings = settings_of(args)
+    team = settings.team(args.team)
+    window = booking_window(args, settings, ctx.today)
+    log = AuditLog(default_audit_log(settings))
+    result = asyncio.run(unbook_holds_async(settings, team, window, log, apply=args.apply))
+    verb = "removed" if args.apply else "would be removed (dry run: add --apply)"
+    by_person: dict[str, int] = {}
+    for person, _ in result.removed:
+        by_person[person] = by_person.get(person, 0) + 1
+    for person, n in by_person.items():
+        ctx.console.print(f"{person}: {n} hold{'s' if n != 1 else ''} {verb}", highlight=False)
+    ctx.console.print(f"{len(result.removed)} holds {verb}", highlight=False)
+    return _report_failures(ctx, result.failures)
+
+
+def _report_failures(ctx: Context, failures: list) -> int:
+    for failure in failures:
+        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
+                      markup=False, highlight=False)
+    return 3 if failures else 0

@@ -1,0 +1,238 @@
+"""Protected-slot holds booked into calendars through Graph: plan (pure), then apply only when asked.
+
+A hold is an event created in the person's own calendar for one slot occurrence. It is idempotent twice over:
+its ``transactionId`` is a hash of mailbox + slot + start (Graph refuses to create a second event with the same
+one), and it carries a single-value extended property naming it as calendar-audit's, which is how existing holds
+are found (calendarView with the property expanded) and the only thing ``unbook`` will delete. A hold the audit
+log says we created but that is no longer there was deleted by the person: it is reported, and recreated only
+with ``restore``. Conflicting meetings are listed, never moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+import pandas as pd
+from kiota_abstractions.authentication import AccessTokenProvider
+
+from ..frame import MailboxFailure, all_day_dates
+from ..settings import HoldSettings, Settings, TeamSettings
+from ..slots import Slot, slot_occurrences
+from ..sources.graph import check_fatal, failure_reason, graph_time, prefer, team_people, user_path
+from ..sources.graph_client import GraphClient, GraphRequestError, Sleep
+from ..window import Window
+from . import AuditLog
+
+#: The extended property that marks a hold as calendar-audit's; its value is the hold's transaction id.
+PROPERTY_ID = "String {5d0f4f8e-6a2b-4c4e-9d1f-2b7c9a3e8f10} Name calendarAuditHold"
+BOOK, UNBOOK = "book_hold", "unbook_hold"
+
+
+def transaction_id(mailbox: str, slot: str, start: pd.Timestamp) -> str:
+    """A stable id for one person's hold of one slot occurrence (a UUID from a SHA-256 hash)."""
+    key = f"{mailbox.lower()}|{slot}|{pd.Timestamp(start).tz_convert('UTC').isoformat()}"
+    return str(uuid.UUID(hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]))
+
+
+@dataclass(frozen=True)
+class Existing:
+    """An event already in a calendar, as far as booking needs it."""
+
+    event_id: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    is_all_day: bool = False
+    show_as: str = "busy"
+    is_cancelled: bool = False
+    hold_id: str = ""  # our property's value: the transaction id of a hold we created
+
+
+@dataclass
+class Hold:
+    """One planned hold: whose, which slot occurrence, and what booking will do about it."""
+
+    person: str
+    slot: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    transaction_id: str
+    status: str = "new"  # new | exists | deleted (by the person; left alone) | restore
+    event_id: str = ""
+    conflicts: list[Existing] = field(default_factory=list)
+    outcome: str = ""
+
+    @property
+    def to_create(self) -> bool:
+        return self.status in ("new", "restore")
+
+
+@dataclass
+class BookResult:
+    holds: list[Hold]
+    failures: list[MailboxFailure]
+    removed: list[tuple[str, str]] = field(default_factory=list)  # unbook: (mailbox, event id)
+
+
+# --- planning (pure) ----------------------------------------------------------------------------------------
+def created_earlier(log: AuditLog) -> set[tuple[str, str]]:
+    """(mailbox, transaction id) of holds the log says we created and did not remove ourselves since."""
+    alive: set[tuple[str, str]] = set()
+    for entry in log.entries():
+        key = (str(entry.get("mailbox", "")).lower(), str(entry.get("transaction_id", "")))
+        if entry.get("action") == BOOK and entry.get("outcome") == "created":
+            alive.add(key)
+        elif entry.get("action") == UNBOOK and entry.get("outcome") == "deleted":
+            alive.discard(key)
+    return alive
+
+
+def plan_holds(slots: Sequence[Slot], people: Sequence[str], window: Window, now: pd.Timestamp,
+               calendars: dict[str, list[Existing]], created: set[tuple[str, str]], *,
+               restore: bool = False) -> list[Hold]:
+    """A hold per person and future slot occurrence (none on leave days), each with its status and conflicts."""
+    leave: dict[str, set[date]] = {}
+    for person, events in calendars.items():
+        for e in events:
+            if e.is_all_day and e.show_as == "oof" and not e.is_cancelled:
+                leave.setdefault(person, set()).update(all_day_dates(e.start, e.end))
+    occ = slot_occurrences(slots, people, window, leave)
+    occ = occ[occ["start"] >= now]
+    holds = []
+    for person, slot, start, end in occ.itertuples(index=False):
+        events = calendars.get(person, [])
+        txid = transaction_id(person, slot, start)
+        hold = Hold(person, slot, start, end, txid)
+        ours = [e for e in events if e.hold_id == txid]
+        if ours:
+            hold.status, hold.event_id = "exists", ours[0].event_id
+        elif (person.lower(), txid) in created:
+            hold.status = "restore" if restore else "deleted"
+        hold.conflicts = [e for e in events if not e.hold_id and not e.is_all_day and not e.is_cancelled
+                          and e.show_as != "free" and e.start < end and e.end > start]
+        holds.append(hold)
+    return holds
+
+
+def hold_body(hold: Hold, settings: HoldSettings, slot: Slot) -> dict[str, Any]:
+    """The Graph event for a hold: busy by default, no reminder, the policy explained, marked as ours."""
+    return {
+        "subject": settings.subject,
+        "body": {"contentType": "text", "content": f"{settings.body}\n\nSlot: {slot.describe()}"},
+        "start": {"dateTime": hold.start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        "end": {"dateTime": hold.end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        "showAs": settings.show_as,
+        "categories": [settings.category] if settings.category else [],
+        "isReminderOn": False,
+        "responseRequested": False,
+        "transactionId": hold.transaction_id,
+        "singleValueExtendedProperties": [{"id": PROPERTY_ID, "value": hold.transaction_id}],
+    }
+
+
+# --- Graph edge ---------------------------------------------------------------------------------------------
+def existing_of(item: dict[str, Any]) -> Existing:
+    """An Existing from a calendarView item read with ``Prefer: outlook.timezone="UTC"``."""
+    def ts(value: dict[str, Any]) -> pd.Timestamp:
+        return pd.Timestamp(str(value["dateTime"])[:19], tz="UTC")
+
+    props = item.get("singleValueExtendedProperties") or ()
+    prop = [p for p in props if str(p.get("id", "")).lower() == PROPERTY_ID.lower()]
+    return Existing(str(item["id"]), ts(item["start"]), ts(item["end"]), bool(item.get("isAllDay")),
+                    str(item.get("showAs") or "busy"), bool(item.get("isCancelled")),
+                    str(prop[0].get("value") or "") if prop else "")
+
+
+async def read_calendar(client: GraphClient, person: str, window: Window, page_size: int) -> list[Existing]:
+    """The person's events over the window, with our property expanded where an event has it."""
+    url = (f"{user_path(person)}/calendarView?startDateTime={graph_time(window.start)}"
+           f"&endDateTime={graph_time(window.end)}&$select=id,start,end,isAllDay,showAs,isCancelled"
+           f"&$expand=singleValueExtendedProperties($filter=id eq '{PROPERTY_ID}')&$top={page_size}")
+    out: list[Existing] = []
+    async for page in client.pages(url, prefer('outlook.timezone="UTC"')):
+        out.extend(existing_of(item) for item in page.get("value") or ())
+    return out
+
+
+async def read_calendars(client: GraphClient, people: list[str], window: Window,
+                         page_size: int) -> tuple[dict[str, list[Existing]], list[MailboxFailure]]:
+    calendars: dict[str, list[Existing]] = {}
+    failures: list[MailboxFailure] = []
+
+    async def one(person: str) -> None:
+        try:
+            calendars[person] = await read_calendar(client, person, window, page_size)
+        except GraphRequestError as exc:
+            check_fatal(exc)
+            failures.append(MailboxFailure(person, failure_reason(exc)))
+
+    await asyncio.gather(*(one(p) for p in people))
+    failures.sort(key=lambda f: people.index(f.person))
+    return calendars, failures
+
+
+async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequence[Slot], window: Window,
+                           now: pd.Timestamp, log: AuditLog, *, apply: bool = False, restore: bool = False,
+                           transport: httpx.AsyncBaseTransport | None = None,
+                           tokens: AccessTokenProvider | None = None, sleep: Sleep = asyncio.sleep) -> BookResult:
+    """Plan every person's holds; with ``apply``, create the new ones (and deleted ones with ``restore``)."""
+    async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
+        people = await team_people(client, settings, team, False)
+        calendars, failures = await read_calendars(client, people, window, settings.graph.page_size)
+        readable = [p for p in people if p in calendars]
+        holds = plan_holds(slots, readable, window, now, calendars, created_earlier(log), restore=restore)
+        if apply:
+            by_name = {s.name: s for s in slots}
+            refused: set[str] = set()
+            for hold in (h for h in holds if h.to_create):
+                if hold.person in refused:
+                    hold.outcome = "skipped: mailbox refused"
+                    continue
+                try:
+                    made = await client.post_json(f"{user_path(hold.person)}/events",
+                                                  hold_body(hold, settings.holds, by_name[hold.slot]))
+                except GraphRequestError as exc:
+                    check_fatal(exc)
+                    hold.outcome = f"failed: {exc.reason}"
+                    log.record(mailbox=hold.person, action=BOOK, transaction_id=hold.transaction_id,
+                               outcome=hold.outcome, slot=hold.slot, start=hold.start.isoformat())
+                    refused.add(hold.person)
+                    failures.append(MailboxFailure(hold.person, failure_reason(exc)))
+                    continue
+                hold.event_id, hold.outcome = str((made or {}).get("id", "")), "created"
+                log.record(mailbox=hold.person, action=BOOK, event_id=hold.event_id,
+                           transaction_id=hold.transaction_id, outcome="created", slot=hold.slot,
+                           start=hold.start.isoformat())
+    return BookResult(holds, failures)
+
+
+async def unbook_holds_async(settings: Settings, team: TeamSettings, window: Window, log: AuditLog, *,
+                             apply: bool = False, transport: httpx.AsyncBaseTransport | None = None,
+                             tokens: AccessTokenProvider | None = None, sleep: Sleep = asyncio.sleep) -> BookResult:
+    """Find the holds we created (by the extended property) over the window; with ``apply``, delete them."""
+    removed: list[tuple[str, str]] = []
+    async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
+        people = await team_people(client, settings, team, False)
+        calendars, failures = await read_calendars(client, people, window, settings.graph.page_size)
+        for person in people:
+            for e in (e for e in calendars.get(person, []) if e.hold_id):
+                removed.append((person, e.event_id))
+                if not apply:
+                    continue
+                try:
+                    await client.delete(f"{user_path(person)}/events/{e.event_id}")
+                except GraphRequestError as exc:
+                    check_fatal(exc)
+                    log.record(mailbox=person, action=UNBOOK, event_id=e.event_id, transaction_id=e.hold_id,
+                               outcome=f"failed: {exc.reason}")
+                    failures.append(MailboxFailure(person, failure_reason(exc)))
+                    break
+                log.record(mailbox=person, action=UNBOOK, event_id=e.event_id, transaction_id=e.hold_id,
+                           outcome="deleted")
+    return BookResult([], failures, removed)
