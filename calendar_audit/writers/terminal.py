@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +16,9 @@ from .summary import fixed, headline, person_totals
 
 if TYPE_CHECKING:
     from ..metrics import AuditResult
+
+HEADERS = ["Direct work h", "Meetings h", "Direct %", "Meeting %", "After hours h"]
+NUMBER_WIDTH = 7  # "1,234.5" and "100.0%" fit
 
 
 def _hours(value: float) -> str:
@@ -33,10 +37,15 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
             Text("This report includes meeting subjects: keep and share it as personal data.", style="bold yellow")
         )
     title = f"{window.first:%a %d %b %Y} to {window.last:%a %d %b %Y} ({window.tz}) · {result.source_label}"
-    table = Table(title=title, title_justify="left", show_footer=False, header_style="bold")
-    table.add_column("Person", no_wrap=True)
-    for name in ("Direct work h", "Meetings h", "Direct %", "Meeting %", "After hours h"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    # in a narrow terminal the headers wrap and the addresses give way (ellipsis), never the numbers
+    # a narrow terminal gets two-line headers; the addresses give way (ellipsis), never the numbers
+    numbers = HEADERS if console.width >= 112 else [h.replace(" ", "\n", 1) for h in HEADERS]
+    widths = [max(NUMBER_WIDTH, *(len(part) for part in h.split("\n"))) for h in numbers]
+    person_width = max(12, console.width - sum(w + 3 for w in widths) - 6)
+    table.add_column("Person", overflow="ellipsis", no_wrap=True, max_width=person_width)
+    for name, width in zip(numbers, widths, strict=True):
+        table.add_column(name, justify="right", no_wrap=True, width=width)
     # markup off: a person's name or address is data, never rich markup
     for row in person_totals(result).itertuples(index=False):
         table.add_row(

@@ -25,7 +25,7 @@ def summary_text(result: AuditResult, files: tuple[Path, ...] = ()) -> tuple[str
 
 def line_of(text: str, start: str) -> list[str]:
     line = next(row for row in text.splitlines() if start in row)
-    return [cell.strip() for cell in line.strip("│┃ ").split("│")]
+    return [cell for cell in re.split(r"\s{2,}", line.strip()) if cell]  # columns are 2+ spaces apart
 
 
 def test_one_row_per_person_with_their_window_totals(make_result: MakeResult) -> None:
@@ -56,3 +56,11 @@ def test_failures_are_printed_in_red(make_result: MakeResult) -> None:
 def test_subjects_warning_only_when_included(make_result: MakeResult) -> None:
     assert "includes meeting subjects" in summary_text(make_result(include_subjects=True))[0]
     assert "includes meeting subjects" not in summary_text(make_result())[0]
+
+
+def test_narrow_terminal_keeps_every_number_whole(make_result: MakeResult) -> None:
+    console = Console(record=True, width=80, file=io.StringIO())
+    print_summary(make_result(), console)
+    text = console.export_text()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert line_of(text, "Team (")[1:] == ["21.8", "14.8", "19.4%", "13.2%", "9.0"]
