@@ -75,7 +75,6 @@ def partition(
     """
     code = {p: i for i, p in enumerate(people)}
     counted = events[events["counted"] & events["person"].isin(code)]
-    rank_of = {c: i for i, c in enumerate(categories)}
     leave = leave_days(events)
     days = window.days()
     work = Intervals.concat([
@@ -86,9 +85,10 @@ def partition(
     cuts = to_seconds(pd.DatetimeIndex([local_midnight(w, window.tz) for w in weeks]))
     origin = int(window.start.timestamp())
     length = int(window.end.timestamp()) - origin
-    ev = Intervals(counted["person"].map(code).to_numpy(np.int64), to_seconds(counted["start"]),
-                   to_seconds(counted["end"]))
-    segments = sweep(len(people), origin, length, ev, counted["category"].map(rank_of).to_numpy(np.int64),
+    person_code = pd.Categorical(counted["person"], categories=list(people)).codes.astype(np.int64)
+    rank = pd.Categorical(counted["category"], categories=list(categories)).codes.astype(np.int64)
+    ev = Intervals(person_code, to_seconds(counted["start"]), to_seconds(counted["end"]))
+    segments = sweep(len(people), origin, length, ev, rank,
                      len(categories), counted["statutory"].to_numpy(bool), {"work": work, **(layers or {})}, cuts)
     week_of_segment = np.searchsorted(cuts, segments.start, side="right") - 1
     return Partition(window, list(people), weeks, tuple(categories), segments, np.maximum(week_of_segment, 0), leave)
@@ -158,7 +158,8 @@ def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -
     meetings = meetings.assign(
         key=meetings["series_id"].where(meetings["series_id"] != "",
                                         meetings["ical_uid"].where(meetings["ical_uid"] != "", meetings["event_id"])),
-        organizer_domain=meetings["organizer"].str.rpartition("@")[2].str.lower(),
+        # rsplit, not rpartition: rpartition of an empty column has no column 2 (a team with no meetings)
+        organizer_domain=meetings["organizer"].str.rsplit("@", n=1).str[-1].str.lower(),
     )
     grouped = meetings.groupby("key", sort=False).agg(
         category=("category", "first"), rule=("rule", "first"), subject=("subject", "first"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -99,7 +100,8 @@ def sweep(
     people_base = np.arange(n_people, dtype=np.int64) * stride
     all_cuts = (people_base[:, None] + np.concatenate([[0, length], cut_rel])[None, :]).ravel()
 
-    points = np.unique(np.concatenate([ev_s, ev_e, all_cuts, *[a for se in layer_se.values() for a in se]]))
+    points = np.sort(np.concatenate([ev_s, ev_e, all_cuts, *[a for se in layer_se.values() for a in se]]))
+    points = points[np.concatenate([[True], points[1:] != points[:-1]])]  # faster than np.unique for int64
     n = len(points)
 
     def coverage(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -146,12 +148,24 @@ def daily_intervals(
     skip: set[date] | frozenset[date] = frozenset(),
 ) -> Intervals:
     """One interval per listed weekday between local ``start`` and ``end``, except on ``skip`` dates."""
+    chosen, s, e = _daily(tuple(days), weekdays, start, end, tz)
+    if skip:
+        keep = np.array([d not in skip for d in chosen], dtype=bool)
+        s, e = s[keep], e[keep]
+    return Intervals(np.full(len(s), person, dtype=np.int64), s, e)
+
+
+@lru_cache(maxsize=64)
+def _daily(days: tuple[date, ...], weekdays: tuple[int, ...], start: time, end: time,
+           tz: str) -> tuple[list[date], np.ndarray, np.ndarray]:
+    """The same for everyone who shares a timetable: computed once per timetable and window."""
     zone = ZoneInfo(tz)
     wanted = set(weekdays)
-    chosen = [d for d in days if d.weekday() in wanted and d not in skip]
+    chosen = [d for d in days if d.weekday() in wanted]
     s = np.array([local_instant(d, start, zone) for d in chosen], dtype=np.int64)
     e = np.array([local_instant(d, end, zone) for d in chosen], dtype=np.int64)
-    return Intervals(np.full(len(chosen), person, dtype=np.int64), s, e)
+    s.flags.writeable = e.flags.writeable = False  # shared between callers
+    return chosen, s, e
 
 
 def working_intervals(person: int, days: list[date], hours: WorkingHours, team_tz: str,
