@@ -51,6 +51,9 @@ LABELS = {
     "occurrences": "Occurrences",
     "hours": "Hours",
     "organizer_domain": "Organiser's domain",
+    "organizer": "Organiser",
+    "ci_low": "95% interval from",
+    "ci_high": "95% interval to",
 }
 
 
@@ -218,14 +221,14 @@ def people_view(result: AuditResult, summary: dict[str, Any]) -> TableView:
     """Per-person totals over the window, means per week and shares, with a team row at the foot."""
     table = person_totals(result)
     columns = [
-        "person", "weeks", "working_hours", "direct_work_hours", "direct_work_per_week", "direct_work_pct",
+        "person", "working_hours", "direct_work_hours", "direct_work_per_week", "direct_work_pct",
         "meeting_hours", "meeting_per_week", "meeting_pct", "statutory_meeting_hours", "after_hours_hours",
         "double_booked_hours",
     ]  # fmt: skip
     view = frame_view("", table, result.window.tz, columns=columns)
-    view.groups = [("", 3), ("Direct work", 3), ("Meetings", 3), ("", 3)]
+    view.groups = [("", 2), ("Direct work", 3), ("Meetings", 3), ("", 3)]
     sub = {"direct_work_hours": "h", "direct_work_per_week": "h/week", "direct_work_pct": "%",
-           "meeting_hours": "h", "meeting_per_week": "h/week", "meeting_pct": "%", "double_booked_hours": "Double h",
+           "meeting_hours": "h", "meeting_per_week": "h/week", "meeting_pct": "%",
            "statutory_meeting_hours": "Statutory h", "after_hours_hours": "After hours h"}  # fmt: skip
     view.headers = [(sub.get(c, label), numeric) for c, (label, numeric) in zip(columns, view.headers, strict=True)]
     view.css = "people"
