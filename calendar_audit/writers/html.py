@@ -245,7 +245,6 @@ def people_view(result: AuditResult, summary: dict[str, Any]) -> TableView:
     }
     view.footer = [format_cell(c, team[c], result.window.tz) for c in columns]
     view.footer[0].css = "person"
-    view.extra["per_person_note"] = True
     return view
 
 
