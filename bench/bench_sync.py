@@ -1,0 +1,132 @@
+"""Benchmark: `sync` against a local fake Graph with simulated latency, and the typed-model path for contrast.
+
+    .venv/bin/python bench/bench_sync.py                    # 40 mailboxes x 1 year (under a minute)
+    .venv/bin/python bench/bench_sync.py --mailboxes 200    # the issue's full size
+
+Reports requests made, wall time, CPU seconds per 1,000 events, and the ratio to the ideal
+(pages x latency / allowed concurrency). No network: the fake Graph is an httpx MockTransport.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "sources"))  # the fake Graph shared with the tests
+
+from graph_fake import FakeGraph, graph_event  # noqa: E402
+from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator  # noqa: E402
+
+from calendar_audit.settings import Settings  # noqa: E402
+from calendar_audit.sources.store import sync_async  # noqa: E402
+from calendar_audit.window import Window  # noqa: E402
+
+
+class StaticTokens(AccessTokenProvider):
+    """A fixed bearer token: sign-in is not what is measured here."""
+
+    async def get_authorization_token(self, uri: str, additional_authentication_context=None) -> str:
+        return "bench-token"
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return AllowedHostsValidator(["graph.microsoft.com"])
+
+
+def team_calendar(person: str, per_mailbox: int, attendees: list[str]) -> list[dict]:
+    """A year of realistic events: 4-5 meetings a working day, some with attendees, categories, locations."""
+    out = []
+    day = 0
+    for i in range(per_mailbox):
+        if i % 5 == 0:
+            day += 1
+        d = date.fromordinal(date(2025, 1, 1).toordinal() + (day * 7 // 5) % 364)
+        hour = 8 + (i % 5) * 2
+        out.append(graph_event(
+            f"{person[:8]}-{i:05d}", f"{d}T{hour:02d}:00:00", f"{d}T{hour + 1:02d}:00:00",
+            subject=f"Meeting {i}", categories=["Meeting"] if i % 3 else [],
+            organizer={"emailAddress": {"name": "Org", "address": attendees[i % len(attendees)]}},
+            attendees=[{"type": "required", "status": {"response": "accepted", "time": "2025-01-01T00:00:00Z"},
+                        "emailAddress": {"name": a, "address": a}} for a in attendees[: 2 + i % 6]],
+            location={"displayName": "Room 1", "locationType": "default"}, isOnlineMeeting=bool(i % 2),
+            body={"contentType": "text", "content": "Agenda: review the plan. " * 8},
+            bodyPreview="Agenda: review the plan."))
+    return out
+
+
+def typed_cpu_per_event(page: bytes) -> float:
+    """CPU seconds per event when msgraph-sdk's typed models deserialise one page."""
+    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+    from msgraph.generated.models.event_collection_response import EventCollectionResponse
+
+    JsonParseNodeFactory().get_root_parse_node("application/json", b'{"value": []}').get_object_value(
+        EventCollectionResponse)  # warm up: imports are not per-event cost
+    start = time.process_time()
+    node = JsonParseNodeFactory().get_root_parse_node("application/json", page)
+    value = node.get_object_value(EventCollectionResponse)
+    return (time.process_time() - start) / max(len(value.value or []), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mailboxes", type=int, default=40)
+    parser.add_argument("--events", type=int, default=1200, help="events per mailbox per year")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+
+    people = [f"worker{i:03d}@council.gov.uk" for i in range(args.mailboxes)]
+    fake = FakeGraph(latency=args.latency)
+    for person in people:
+        fake.events[person] = team_calendar(person, args.events, people[:8])
+        fake.settings[person] = {"timeZone": "GMT Standard Time", "workingHours": {
+            "daysOfWeek": ["monday", "friday"], "startTime": "09:00:00.0000000", "endTime": "17:00:00.0000000",
+            "timeZone": {"name": "GMT Standard Time"}}}
+    window = Window(date(2025, 1, 1), date(2025, 12, 31), "Europe/London")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            graph={"tenant_id": "t", "client_id": "c", "client_secret": "x", "page_size": args.page_size,
+                   "max_concurrency": args.concurrency},
+            teams=[{"name": "bench", "members": people}], store={"path": str(Path(tmp) / "store.sqlite3")})
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        result = asyncio.run(sync_async(settings, settings.teams[0], window,
+                                        transport=httpx.MockTransport(fake.handler), tokens=StaticTokens()))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    events = sum(m.events for m in result.mailboxes.values())
+    requests = len(fake.requests)
+    # Ideal: every request's latency, perfectly packed into the allowed concurrency.
+    ideal = requests * args.latency / args.concurrency
+    # The fake server's own CPU (building JSON responses) runs in this process too; measure it to subtract.
+    probe = FakeGraph(events={people[0]: fake.events[people[0]]})
+    sample = httpx.Request("GET", "https://graph.microsoft.com/v1.0/users/" + people[0] + "/calendarView/delta"
+                           "?startDateTime=2025-01-01T00:00:00Z&endDateTime=2026-01-01T00:00:00Z",
+                           headers={"Prefer": f"odata.maxpagesize={args.page_size}"})
+    c0 = time.process_time()
+    page = probe.respond(sample)
+    server_cpu_per_page = time.process_time() - c0
+    pages = sum(m.requests for m in result.mailboxes.values())
+    client_cpu = max(cpu - server_cpu_per_page * pages, 0.0)
+    typed = typed_cpu_per_event(page.content)
+    figures = {
+        "mailboxes": args.mailboxes, "events": events, "requests": requests, "failures": len(result.failures),
+        "latency_s": args.latency, "concurrency": args.concurrency, "wall_s": round(wall, 2),
+        "ideal_s": round(ideal, 2), "ratio_to_ideal": round(wall / ideal, 2),
+        "cpu_s_total_incl_fake_server": round(cpu, 2),
+        "cpu_s_per_1000_events_client": round(client_cpu / events * 1000, 3),
+        "typed_model_cpu_s_per_1000_events": round(typed * 1000, 2),
+        "typed_vs_raw": round(typed * 1000 / max(client_cpu / events * 1000, 1e-9), 1),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
