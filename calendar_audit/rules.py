@@ -102,7 +102,7 @@ class _Loader:
     defaults: dict[str, str] = field(default_factory=dict)
     defaults_from: dict[str, str] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)  # name -> where it was first defined
+    names: dict[str, str] = field(default_factory=dict)  # name -> where it was first defined, for messages
     problems: list[str] = field(default_factory=list)
     summaries: list[str] = field(default_factory=list)
 
@@ -222,9 +222,9 @@ class _Loader:
         elif name.startswith("default:"):
             bad("name", '"default:" names are reserved for events no rule matched')
         elif name in self.names:
-            bad("name", f"duplicate rule name (first defined in {self.names[name]})")
+            bad("name", f"duplicate rule name: {self.names[name]} already uses it")
         else:
-            self.names[name] = source
+            self.names[name] = f"rule #{number} in {source}"
 
         category = raw.get("category")
         if "category" not in raw:
@@ -522,24 +522,65 @@ class _Columns:
         return cats.dropna().astype(str).str.casefold()
 
 
-def _search(columns: tuple[np.ndarray, pd.Series], patterns: tuple[re.Pattern[str], ...]) -> np.ndarray:
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+def _combinable(pattern: re.Pattern[str]) -> bool:
+    """Whether a pattern means the same inside ``(?:...)|(?:...)``: no global flags, named groups, backrefs."""
+    if pattern.groupindex or _GLOBAL_FLAGS.match(pattern.pattern):
+        return False
+    return not _has_groupref(sre_parser.parse(pattern.pattern, pattern.flags))
+
+
+def _has_groupref(items: Any) -> bool:
+    for op, av in items:
+        if op in (sre_parser.GROUPREF, sre_parser.GROUPREF_EXISTS):
+            return True
+        if isinstance(av, sre_parser.SubPattern) and _has_groupref(av):
+            return True
+        if isinstance(av, tuple | list):
+            for part in av:
+                if isinstance(part, sre_parser.SubPattern) and _has_groupref(part):
+                    return True
+                if isinstance(part, list) and any(
+                    isinstance(b, sre_parser.SubPattern) and _has_groupref(b) for b in part
+                ):
+                    return True
+    return False
+
+
+def _merged(patterns: tuple[re.Pattern[str], ...]) -> list[re.Pattern[str]]:
+    """The rule's patterns as few searches as possible: one alternation of every pattern that allows it."""
+    simple = [p for p in patterns if _combinable(p)]
+    rest = [p for p in patterns if not _combinable(p)]
+    if len(simple) > 1:
+        simple = [re.compile("|".join(f"(?:{p.pattern})" for p in simple), re.IGNORECASE)]
+    return simple + rest
+
+
+def _search(
+    columns: tuple[np.ndarray, pd.Series], patterns: tuple[re.Pattern[str], ...], rows: np.ndarray
+) -> np.ndarray:
+    """Which of ``rows`` have a text any pattern matches; each distinct text is searched once."""
     codes, uniques = columns
-    hit = np.zeros(len(uniques), dtype=bool)
+    wanted = np.zeros(len(uniques), dtype=bool)
+    wanted[codes[rows]] = True
+    texts = uniques[wanted]
+    hit = np.zeros(len(texts), dtype=bool)
     with warnings.catch_warnings():
         # pandas warns that groups are not extracted; rules use groups for alternation only
         warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
-        for pattern in patterns:
-            hit |= uniques.str.contains(pattern, regex=True).to_numpy(dtype=bool)
-    return hit[codes]
+        for pattern in _merged(patterns):
+            hit |= texts.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    found = np.zeros(len(uniques), dtype=bool)
+    found[np.flatnonzero(wanted)[hit]] = True
+    return found[codes]
 
 
-def _mask(rule: Rule, cols: _Columns, n: int) -> np.ndarray:
-    """Which events a rule's matchers all hold for."""
-    mask = np.ones(n, dtype=bool)
-    if rule.subject:
-        mask &= _search(cols.subject, rule.subject)
-    if rule.location:
-        mask &= _search(cols.location, rule.location)
+def _mask(rule: Rule, cols: _Columns, candidates: np.ndarray) -> np.ndarray:
+    """Which of the candidate events a rule's matchers all hold for; cheap matchers first, regexes last."""
+    mask = candidates.copy()
+    n = len(mask)
     if rule.min_attendees is not None:
         mask &= cols.attendees >= rule.min_attendees
     if rule.max_attendees is not None:
@@ -566,6 +607,11 @@ def _mask(rule: Rule, cols: _Columns, n: int) -> np.ndarray:
         hit = np.zeros(n, dtype=bool)
         hit[positions] = True
         mask &= hit
+    # regexes only on the events still in question: earlier rules and cheaper matchers have ruled others out
+    if rule.location and mask.any():
+        mask &= _search(cols.location, rule.location, mask)
+    if rule.subject and mask.any():
+        mask &= _search(cols.subject, rule.subject, mask)
     return mask
 
 
@@ -579,7 +625,7 @@ def classify(events: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         open_ = chosen < 0
         if not open_.any():
             break
-        chosen[open_ & _mask(rule, cols, n)] = i
+        chosen[_mask(rule, cols, open_)] = i
     matched = chosen >= 0
     pick = np.where(matched, chosen, 0)
     alone = out["attendee_count"].to_numpy(dtype="int64") < 1 if n else np.zeros(0, dtype=bool)
