@@ -68,9 +68,7 @@ def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
 def finish(result: AuditResult, args: argparse.Namespace, ctx: Context, out: Path) -> int:
     """Write the files, print the summary, and say which mailboxes failed (exit 3 when any did)."""
     written = write_report(result, out, parse_formats(getattr(args, "format", "html,csv")))
-    print_summary(result, ctx.console)
-    for path in written:
-        ctx.console.print(f"wrote {path}", highlight=False)
+    print_summary(result, ctx.console, files=written)
     for failure in result.failures:
         ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
                       markup=False, highlight=False)

@@ -68,8 +68,9 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
         style="bold",
     )
     console.print(table)
-    for failure in result.failures:
-        console.print(Text(f"Could not read {failure.person}: {failure.reason}", style="bold red"))
+    if result.failures:  # each is named on stderr by the command, once
+        console.print(Text(f"{len(result.failures)} mailbox(es) could not be read: see below and the report.",
+                           style="bold red"))
     if result.notes:
         console.print(Text(f"{len(result.notes)} note(s) in the report.", style="dim"))
     for path in files:
