@@ -602,3 +602,8 @@ def test_patterns_with_backreferences_and_flags_keep_their_meaning() -> None:
         ]
     )
     assert classify(frame, rules)["matched"].tolist() == [True, True, True, True, False]
+
+
+@pytest.mark.parametrize("subject", ["Case recording training", "Lunch and learn: new case recording form"])
+def test_training_about_recording_is_training(shipped: RuleSet, subject: str) -> None:
+    assert classify_one(shipped, subject)["rule"] == "training"
