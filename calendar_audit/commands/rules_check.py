@@ -31,5 +31,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if not path.is_file():
             raise InputError(f"{path}: rule file not found")
     for line in check_files(paths):
-        ctx.console.print(line, markup=False, highlight=False)
+        ctx.console.print(line, markup=False, highlight=False, soft_wrap=True)
     return 0
