@@ -387,12 +387,41 @@ def pattern_problem(pattern: str) -> str | None:
             f'{_q(pattern)} repeats a group that itself repeats (like "(a+)+"), which can take '
             "exponential time on a long subject; rewrite it without the nested repeat"
         )
+    if _repeated_alternation(sre_parser.parse(pattern, re.IGNORECASE)):
+        return (
+            f'{_q(pattern)} repeats a group of alternatives (like "(a|aa)+"), which can take exponential time on '
+            "a long subject; rewrite it without the repeat, or with a character class such as [ab]+"
+        )
     if compiled.search("") is not None:
         return f"{_q(pattern)} matches an empty subject, so it would match every event"
     return None
 
 
 _REPEATS = {sre_parser.MAX_REPEAT, sre_parser.MIN_REPEAT, sre_parser.POSSESSIVE_REPEAT}
+
+
+def _repeated_alternation(items: Any, inside_repeat: bool = False) -> bool:
+    """True when alternatives sit under a repeat that may match more than once (static check).
+
+    Subjects come from whoever sent the invitation. Single-character alternatives ("(\\s|-)+") are already a
+    character class once parsed, so only the ones that can backtrack remain.
+    """
+    for op, av in items:
+        if op in _REPEATS:
+            if _repeated_alternation(av[2], inside_repeat or av[1] > 1):
+                return True
+        elif op == sre_parser.BRANCH:
+            if inside_repeat or any(_repeated_alternation(b, inside_repeat) for b in av[1]):
+                return True
+        elif op == sre_parser.SUBPATTERN:
+            if _repeated_alternation(av[3], inside_repeat):
+                return True
+        elif op in (sre_parser.ASSERT, sre_parser.ASSERT_NOT):
+            if _repeated_alternation(av[1], inside_repeat):
+                return True
+        elif op == sre_parser.ATOMIC_GROUP and _repeated_alternation(av, inside_repeat):
+            return True
+    return False
 
 
 def _nested_repeat(items: Any, inside_repeat: bool = False) -> bool:

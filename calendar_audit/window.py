@@ -55,6 +55,9 @@ class Window:
         return cls(monday, monday + timedelta(days=7 * weeks - 1), tz)
 
 
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def local_midnight(day: date, tz: str) -> pd.Timestamp:
     """00:00 of ``day`` in ``tz``, as a UTC timestamp."""
     return pd.Timestamp(datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))).tz_convert("UTC")
@@ -63,6 +66,9 @@ def local_midnight(day: date, tz: str) -> pd.Timestamp:
 def parse_date(value: str, field: str) -> date:
     """A YYYY-MM-DD date from the command line or a file; ``field`` names it in the error."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InputError(f"{field}: {value!r} is not a date (use YYYY-MM-DD)") from None
+    if not FIRST_DATE <= day <= LAST_DATE:  # the frame's timestamps (pandas, nanoseconds) end in 2262
+        raise InputError(f"{field}: {value} is out of range (use a date from {FIRST_DATE} to {LAST_DATE})")
+    return day

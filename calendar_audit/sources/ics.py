@@ -16,12 +16,14 @@ import recurring_ical_events
 from ..errors import IcsError, InputError
 from ..frame import SourceData, from_records
 from ..window import Window
+from . import ics_bounds
 from .ics_event import EventMapper, Identity
 from .ics_text import prepare
 from .windows_zones import iana_zone
 
 OPEN_ENDED_HORIZON = timedelta(days=28)
 MAX_WEEKS = 52
+MAX_AHEAD = timedelta(days=366)  # a natural window ends at most this far after today: one typo'd year moves no one
 
 
 @dataclass
@@ -52,7 +54,7 @@ def read_ics(paths: Sequence[Path], window: Window | None, tz: str = "Europe/Lon
     notes: list[str] = []
     files = [load(path, tz, notes) for path in paths]
     if window is None:
-        window = natural_window(files, tz, today or date.today())
+        window = natural_window(files, tz, today or date.today(), notes)
     records: list[dict[str, Any]] = []
     for f in files:
         records.extend(occurrences(f, window, tz, notes))
@@ -62,6 +64,10 @@ def read_ics(paths: Sequence[Path], window: Window | None, tz: str = "Europe/Lon
 def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
     """Read and parse one file; a VEVENT that cannot be read is dropped with a note."""
     try:
+        size = path.stat().st_size
+        if size > ics_bounds.MAX_FILE_BYTES:
+            raise IcsError(f"{path}: the file is {size / 2**20:,.0f} MB; calendar-audit reads .ics files up to "
+                           f"{ics_bounds.MAX_FILE_BYTES / 2**20:,.0f} MB (export a shorter period)")
         data = path.read_bytes()
     except OSError as exc:
         raise IcsError(f"{path}: cannot read the file ({exc.strerror})") from None
@@ -179,11 +185,14 @@ def _local_date(value: date, tz: str) -> date:
         value.date() if isinstance(value, datetime) else value)
 
 
-def natural_window(files: Sequence[IcsFile], tz: str, today: date) -> Window:
-    """Monday of the earliest start to Sunday of the latest end (open series: today + 28 days), at most 52 weeks."""
+def natural_window(files: Sequence[IcsFile], tz: str, today: date, notes: list[str] | None = None) -> Window:
+    """Monday of the earliest start to Sunday of the latest end (open series: today + 28 days), at most 52 weeks,
+    ending at most a year after today."""
     first: date | None = None
     last: date | None = None
     horizon = today + OPEN_ENDED_HORIZON
+    cap = today + MAX_AHEAD
+    beyond: list[date] = []
     for f in files:
         for cal in f.calendars:
             for event in cal.walk("VEVENT"):
@@ -201,8 +210,15 @@ def natural_window(files: Sequence[IcsFile], tz: str, today: date) -> Window:
                         end_day = max(end_day, horizon)
                     else:
                         end_day = max(end_day, _series_last_day(cal, event, tz))
+                if begin_day > cap:  # a typo'd year (2206, 9999) must not carry everyone's window away
+                    beyond.append(begin_day)
+                    continue
+                end_day = min(end_day, cap)
                 first = begin_day if first is None else min(first, begin_day)
                 last = end_day if last is None else max(last, end_day)
+    if beyond and notes is not None:
+        notes.append(f"{len(beyond)} event(s) starting after {cap} (the latest on {max(beyond)}) are outside the "
+                     "window chosen; give --from and --to to read them")
     if first is None or last is None:
         return Window.weeks_from(today, 1, tz)
     monday = first - timedelta(days=first.weekday())
@@ -219,6 +235,8 @@ def _series_last_day(cal: icalendar.Calendar, master: icalendar.Event, tz: str) 
         if _uid(event) == uid:
             mini.add_component(event)
     last = _local_date(master["DTSTART"].dt, tz)
+    if ics_bounds.too_big(master, datetime.min.replace(tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC), tz):
+        return last  # measured, not expanded: it is skipped with a note if the window reaches it
     try:
         for occ in recurring_ical_events.of(mini).all():
             start = occ["DTSTART"].dt
@@ -252,7 +270,13 @@ def occurrences(f: IcsFile, window: Window, tz: str, notes: list[str]) -> list[d
 
 def _expand(cal: icalendar.Calendar, lo: datetime, hi: datetime, path: Path,
             notes: list[str]) -> list[icalendar.Event]:
-    """Occurrences between lo and hi; a series that cannot be expanded is skipped with a note."""
+    """Occurrences between lo and hi; a series that cannot be expanded, or is too big to, is skipped with a note."""
+    for event in list(cal.walk("VEVENT")):
+        problem = ics_bounds.too_big(event, lo, hi, "UTC") if "RRULE" in event else ""
+        if problem:
+            notes.append(f"{path}: skipped VEVENT {_uid(event) or '(no UID)'}: {problem}")
+            for other in [e for e in cal.walk("VEVENT") if _uid(e) == _uid(event)]:
+                _remove(cal, other)
     try:
         return list(recurring_ical_events.of(cal).between(lo, hi))
     except Exception:  # find the culprit series: expand each UID on its own

@@ -17,6 +17,11 @@ from icalendar import Timezone
 from ..errors import IcsError
 from .windows_zones import clean_tzid, match_rules, vtimezone_offsets, zone_from_cities, zone_from_name
 
+# properties never read, dropped before parsing: attachments and HTML bodies make exports tens of MB, and are
+# personal data calendar-audit has no use for
+DROPPED = frozenset({"ATTACH", "X-ALT-DESC"})
+MAX_DESCRIPTION_CHARS = 65536  # plenty to tell whether a body states a purpose
+
 
 @dataclass(frozen=True)
 class Line:
@@ -36,7 +41,12 @@ class Prepared:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Bytes -> text: UTF-8 (with or without BOM), else Windows-1252; binary is refused."""
+    """Bytes -> text: UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252; binary is refused."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Windows tools save "Unicode" text as UTF-16 with a BOM
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IcsError(f"{name}: cannot decode the file as UTF-16 (byte {exc.start})") from None
     if b"\x00" in data[:65536]:
         raise IcsError(f"{name}: not an iCalendar file (binary data)")
     try:
@@ -51,13 +61,16 @@ def decode(data: bytes, name: str) -> str:
 
 def logical_lines(text: str) -> list[Line]:
     """Unfold continuation lines (RFC 5545 3.1); blank lines are dropped."""
-    out: list[Line] = []
+    # pieces are joined once per line: adding to a growing string is quadratic on a folded 50 MB attachment
+    starts: list[int] = []
+    pieces: list[list[str]] = []
     for number, raw in enumerate(re.split(r"\r\n|\n|\r", text), start=1):
-        if raw[:1] in (" ", "\t") and out:
-            out[-1] = Line(out[-1].number, out[-1].text + raw[1:])
+        if raw[:1] in (" ", "\t") and pieces:
+            pieces[-1].append(raw[1:])
         elif raw.strip():
-            out.append(Line(number, raw))
-    return out
+            starts.append(number)
+            pieces.append([raw])
+    return [Line(number, "".join(parts)) for number, parts in zip(starts, pieces, strict=True)]
 
 
 def split_property(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
@@ -229,6 +242,10 @@ def prepare(data: bytes, name: str, tz: str) -> Prepared:
                     out.extend(buffer)
                 in_vtimezone = None
             continue
+        if upper in DROPPED:
+            continue
+        if upper == "DESCRIPTION":
+            value = value[:MAX_DESCRIPTION_CHARS]
         params = [(k, result.zones[clean_tzid(v)]) if k.upper() == "TZID" else (k, v) for k, v in params]
         if upper in ("RRULE", "EXRULE", "EXDATE", "RDATE"):
             value = re.sub(r"\s+", "", value)  # Exchange CDO writes "BYDAY=MO, TU, WE"
