@@ -113,6 +113,21 @@ def proxy_for(env: Mapping[str, str]) -> str | None:
     return env.get("HTTPS_PROXY") or env.get("https_proxy") or env.get("ALL_PROXY") or env.get("all_proxy") or None
 
 
+OPENID_SUFFIX = "/v2.0/.well-known/openid-configuration"
+
+
+def documented_openid_configuration(url: str, request: httpx.Request) -> httpx.Response:
+    """The Entra ID discovery document as Microsoft documents it, for a sign-in server that serves only the
+    token and device-code endpoints (some inspecting proxies and test servers); msal needs its endpoint names."""
+    base = url.removesuffix(OPENID_SUFFIX)
+    return httpx.Response(200, request=request, json={
+        "issuer": f"{base}/v2.0",
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+    })
+
+
 class MsalHttpClient:
     """The requests-like client msal expects, over httpx.
 
@@ -129,7 +144,10 @@ class MsalHttpClient:
         return self.client.post(url, params=params, data=data, headers=headers, timeout=kw.get("timeout"))
 
     def get(self, url: str, params: Any = None, headers: Any = None, **kw: Any) -> httpx.Response:
-        return self.client.get(url, params=params, headers=headers, timeout=kw.get("timeout"))
+        response = self.client.get(url, params=params, headers=headers, timeout=kw.get("timeout"))
+        if response.status_code >= 400 and url.endswith(OPENID_SUFFIX):
+            return documented_openid_configuration(url, response.request)
+        return response
 
     def close(self) -> None:
         self.client.close()
