@@ -29,6 +29,12 @@ def _pct(value: float) -> str:
     return "—" if math.isnan(value) else f"{fixed(value)}%"
 
 
+def shared_domain(people: Sequence[str]) -> str:
+    """The mail domain every person shares ("" when they don't), so a narrow terminal can show just the names."""
+    domains = {str(p).rpartition("@")[2].lower() if "@" in str(p) else "" for p in people}
+    return domains.pop() if len(domains) == 1 else ""
+
+
 def print_summary(result: AuditResult, console: Console, files: Sequence[Path] = ()) -> None:
     """Print who spent how long on direct work and meetings, the team line, files written and failures."""
     window = result.window
@@ -37,6 +43,10 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
             Text("This report includes meeting subjects: keep and share it as personal data.", style="bold yellow")
         )
     title = f"{window.first:%a %d %b %Y} to {window.last:%a %d %b %Y} ({window.tz}) · {result.source_label}"
+    totals = person_totals(result)
+    domain = shared_domain(list(totals["person"]))
+    if domain:
+        title += f" · everyone @{domain}"
     table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     # in a narrow terminal the headers wrap and the addresses give way (ellipsis), never the numbers
     # a narrow terminal gets two-line headers; the addresses give way (ellipsis), never the numbers
@@ -47,9 +57,9 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
     for name, width in zip(numbers, widths, strict=True):
         table.add_column(name, justify="right", no_wrap=True, width=width)
     # markup off: a person's name or address is data, never rich markup
-    for row in person_totals(result).itertuples(index=False):
+    for row in totals.itertuples(index=False):
         table.add_row(
-            Text(str(row.person)),
+            Text(str(row.person).removesuffix(f"@{domain}") if domain else str(row.person)),
             _hours(row.direct_work_hours),
             _hours(row.meeting_hours),
             _pct(row.direct_work_pct),
