@@ -67,14 +67,28 @@ def _utc_text(value: Any, all_day: bool) -> str | None:
         return None
     text = str(value["dateTime"])
     if all_day:
-        return text[:10] + "T00:00:00"
+        return _checked(text[:10] + "T00:00:00")
     zone = str(value.get("timeZone") or "UTC")
     text = text[:19]  # Graph writes 7 fractional digits; one uniform format keeps parsing vectorised
     if zone in ("UTC", "Etc/UTC", "tzone://Microsoft/Utc"):
-        return text
+        return _checked(text)
     iana = zone_name(zone) or "UTC"
-    local = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(iana))
-    return local.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+    try:
+        local = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(iana))
+    except ValueError:
+        return None
+    return _checked(local.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat())
+
+
+def _checked(text: str) -> str | None:
+    """``text`` as a uniform YYYY-MM-DDTHH:MM:SS, or None when it is no time the frame can hold (1900-2199)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if not 1900 <= value.year <= 2199:  # pandas' nanosecond timestamps end in 2262; Graph's null is 0001-01-01
+        return None
+    return value.replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def events_to_columns(
@@ -90,7 +104,7 @@ def events_to_columns(
         all_day = ev.get("isAllDay") is True
         start, end = _utc_text(ev.get("start"), all_day), _utc_text(ev.get("end"), all_day)
         event_id = ev.get("id")
-        if not event_id or start is None or end is None:
+        if not event_id or start is None or end is None or end < start:  # uniform ISO text sorts as time
             continue
         organizer = _address(ev.get("organizer"))
         others: set[str] = set()
