@@ -13,7 +13,9 @@ Decisions the design left open
   ranks above a meeting with one. A weight of 0 switches a reason off.
 - ``teammate_attending`` matches the same meeting by ``ical_uid`` *and* start time: ICS exports give every
   occurrence of a series the same UID, so the start tells occurrences apart. It does not fire on a team-wide
-  meeting (more than half of the people in the frame are on it): there everyone is wanted, not a representative.
+  meeting (more than half of the people in the frame, and more than two, are on it): there everyone is wanted,
+  not a representative. A meeting only two people share is never team-wide: one can always represent the other
+  (without this, a team of two or three could never see the reason).
 - ``recurring_heavy`` scales the series' counted hours in the window to 30 days: hours x 30 / window days.
 - ``after_hours``: any part of the meeting falls outside the person's working hours (a leave day has none).
 - Ranking: score, then hours freed (both descending), then start and event id, so the order is stable.
@@ -171,6 +173,11 @@ def vague(subjects: pd.Series, patterns: Sequence[str]) -> np.ndarray:
     return np.array([any(c.search(t) for c in compiled) for t in text], dtype=bool)
 
 
+def team_wide(on_it: int, team_size: int) -> bool:
+    """Is a meeting with ``on_it`` of the team's ``team_size`` people on it one the whole team is wanted at?"""
+    return on_it > 2 and on_it * 2 > team_size
+
+
 def reason_flags(
     mine: pd.DataFrame,
     cand: pd.DataFrame,
@@ -225,7 +232,7 @@ def reason_flags(
     going = {k for k, a in zip(keys, accepted, strict=True) if a}
     uids = cand["ical_uid"].astype(str).tolist()
     flags["teammate_attending"] = np.array(
-        [u != "" and (u, t) in going and on_it.get((u, t), 0) * 2 <= team_size
+        [u != "" and (u, t) in going and not team_wide(on_it.get((u, t), 0), team_size)
          for u, t in zip(uids, s.tolist(), strict=True)], dtype=bool)
 
     # recurring_heavy: the series' counted hours in the window, scaled to 30 days, exceed the threshold
