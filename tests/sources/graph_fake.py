@@ -80,8 +80,9 @@ class FakeGraph:
         if url.host.startswith("login."):
             return self._identity(request)
         path = unquote(url.path).removeprefix("/v1.0/")
+        target = f"{path}?{unquote(url.query.decode())}"  # a pattern may pick a page by its skip/delta token
         for i, (pattern, status, after) in enumerate(self.throttle):
-            if re.search(pattern, path):
+            if re.search(pattern, path) or re.search(pattern, target):
                 del self.throttle[i]
                 headers = {"Retry-After": after} if after is not None else {}
                 return httpx.Response(status, headers=headers, json=error_body(
