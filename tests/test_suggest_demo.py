@@ -71,7 +71,7 @@ def test_demo_statutory_self_organised_and_declined_meetings_are_never_suggested
     found, events, window, person = demo
     why = candidates(events, person, window).set_index("event_id")["exempt"]
     exempt = set(why[why != ""].index)
-    assert {"statutory", "self_organised"} <= set(why)  # (declined ones: see test_suggest.py)
+    assert {"statutory", "self_organised", "declined"} <= set(why)
     assert not exempt & set(found["event_id"])
     mine = events[events["person"] == person].set_index("event_id")
     picked = mine.loc[found["event_id"]]
@@ -139,3 +139,14 @@ def test_cli_dry_run_on_the_demo_prints_what_would_be_sent(in_tmp):
     assert code == 0
     assert text.count("would send POST /users/priya.shah@demo-council.gov.uk/events/") == 2
     assert "dry run: nothing was sent" in text
+
+
+def test_the_demo_practitioners_declined_check_in_is_never_suggested(demo):
+    found, events, window, person = demo
+    mine = events[(events["person"] == person) & (events["subject"] == "Weekly check-in")]
+    assert len(mine) == 1 and mine["response"].iloc[0] == "declined"
+    # it would have reasons: in the Thursday protected morning, a vague title, optional, ten others
+    assert bool(mine["is_optional"].iloc[0]) and mine["attendee_count"].iloc[0] == 10
+    why = candidates(events, person, window).set_index("event_id")["exempt"]
+    assert why[mine["event_id"].iloc[0]] == "declined"
+    assert mine["event_id"].iloc[0] not in set(found["event_id"])

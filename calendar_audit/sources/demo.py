@@ -576,7 +576,8 @@ class _Plan:
                  (D.HEALTH[0],), response=np.array([NORESP, ACC]), location="School")
 
     def _last_week_personal(self) -> None:
-        """Last week: a vague catch-up, and a quick sync double-booked over a home visit."""
+        """Last week: a vague catch-up, a quick sync double-booked over a home visit, and (for the demo
+        practitioner) a declined check-in that would otherwise have several decline reasons."""
         last = self.weeks - 1
         p = self.P[~self.manager & (self.demo_person | (self.draw(len(self.P)) < 0.5))]
         p = p[~self.leave[p, last, 0] & ~self.leave[p, last, 1]]
@@ -590,6 +591,12 @@ class _Plan:
         self.emit(p, w, np.zeros(n, int), np.full(n, 46), np.full(n, 48), "Catch up", response=TENT,
                   organizer=D.BUSINESS_SUPPORT, others=(D.BUSINESS_SUPPORT,), agenda=False, online=True,
                   location=D.TEAMS_ONLINE)
+        # declined, so never booked and no random draw: nothing else in the demo moves
+        demo = self.P[self.demo_person]
+        self.emit(demo, np.full(len(demo), last), np.full(len(demo), 3), np.full(len(demo), 44),
+                  np.full(len(demo), 48), "Weekly check-in", response=DECL, organizer=D.HEAD_OF_SERVICE,
+                  others=(D.HEAD_OF_SERVICE, D.PRINCIPAL_SW, *D.HEALTH[:3], *D.POLICE[:2], *D.SCHOOLS[:3]),
+                  optional=True, agenda=False, online=True, location=D.TEAMS_ONLINE)
 
     def _manager_fixed(self) -> None:
         m = self.manager[self.pw_p]
