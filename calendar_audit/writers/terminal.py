@@ -69,7 +69,7 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
     team = headline(result)
     table.add_section()
     table.add_row(
-        Text(f"Team ({team['people']} people, {team['weeks']} weeks)", style="bold"),
+        Text(f"Team ({team['people']} people)", style="bold"),
         _hours(team["direct_work_hours"]),
         _hours(team["meeting_hours"]),
         _pct(team["direct_work_pct"]),

@@ -39,7 +39,7 @@ def test_one_row_per_person_with_their_window_totals(make_result: MakeResult) ->
 
 def test_team_line_adds_up_the_people(make_result: MakeResult) -> None:
     text, _ = summary_text(make_result())
-    assert line_of(text, "Team (") == ["Team (2 people, 2 weeks)", "21.8", "14.8", "19.4%", "13.2%", "9.0"]
+    assert line_of(text, "Team (") == ["Team (2 people)", "21.8", "14.8", "19.4%", "13.2%", "9.0"]
 
 
 def test_files_and_window_are_named(make_result: MakeResult, tmp_path: Path) -> None:
