@@ -9,6 +9,7 @@ group transitiveMembers (paged), /me, and the token endpoint. Failures and throt
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ class FakeGraph:
     member_page: int = 2
     me: str = ""
     requests: list[httpx.Request] = field(default_factory=list)
+    token_lifetime: int = 3599  # seconds; msal treats a token within 5 minutes of expiry as expired
+    token_grants: list[str] = field(default_factory=list)
+    device_scope: str = ""
     version: int = 0
     changes: dict[str, dict[str, int]] = field(default_factory=dict)  # person -> event id -> version changed
     _snapshots: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -123,12 +127,21 @@ class FakeGraph:
         if request.url.path.endswith("openid-configuration"):
             return httpx.Response(200, json=openid_configuration(f"https://{request.url.host}", tenant))
         if request.url.path.endswith("/devicecode"):
+            # the token reply names the scopes granted; a device-code grant request carries none of its own
+            self.device_scope = parse_qs(request.content.decode()).get("scope", [""])[0]
             return httpx.Response(200, json={
                 "device_code": "dev-code", "user_code": "ABCD-EFGH", "interval": 0, "expires_in": 900,
                 "verification_uri": "https://microsoft.com/devicelogin",
                 "message": "To sign in, use a web browser to open https://microsoft.com/devicelogin "
                            "and enter the code ABCD-EFGH to authenticate."})
-        return httpx.Response(200, json={"token_type": "Bearer", "expires_in": 3599, "access_token": "fake-token"})
+        form = parse_qs(request.content.decode())
+        grant = form.get("grant_type", [""])[0]
+        self.token_grants.append(grant)
+        body: dict[str, Any] = {"token_type": "Bearer", "expires_in": self.token_lifetime,
+                                "access_token": "fake-token"}
+        if grant != "client_credentials":  # delegated sign-in: the documented id_token, client_info, refresh token
+            body.update(delegated_tokens(host, tenant, form.get("scope", [self.device_scope])[0]))
+        return httpx.Response(200, json=body)
 
     def _members(self, gid: str, query: dict[str, str]) -> httpx.Response:
         members = self.groups.get(gid, [])
@@ -203,6 +216,20 @@ class FakeGraph:
         else:
             body["@odata.deltaLink"] = f"{base}?$deltatoken=d{state}"
         return httpx.Response(200, json=body)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def delegated_tokens(host: str, tenant: str, scope: str) -> dict[str, Any]:
+    """What a delegated grant adds (an unsigned id_token: msal reads its claims, it does not verify them)."""
+    uid, utid = "00000000-0000-0000-66f3-3332eca7ea81", "9188040d-6c67-4c5b-b112-36a304b66dad"
+    claims = {"iss": f"https://{host}/{utid}/v2.0", "sub": "practitioner", "aud": "app-id", "oid": uid, "tid": utid,
+              "preferred_username": "amy.lee@council.gov.uk", "name": "Amy Lee", "iat": 1790000000,
+              "exp": 4102444800}
+    return {"scope": scope, "refresh_token": "fake-refresh-token", "client_info": _b64({"uid": uid, "utid": utid}),
+            "id_token": f"{_b64({'typ': 'JWT', 'alg': 'none'})}.{_b64(claims)}."}
 
 
 def openid_configuration(login: str, tenant: str) -> dict[str, Any]:

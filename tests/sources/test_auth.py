@@ -203,3 +203,19 @@ def test_https_proxy_is_used_for_graph_and_sign_in(tmp_path):
 def test_unreadable_ca_bundle_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="REQUESTS_CA_BUNDLE"):
         auth.msal_verify({"REQUESTS_CA_BUNDLE": str(tmp_path / "missing.pem")})
+
+
+@pytest.mark.parametrize(("lifetime", "second_grant"), [(3599, []), (60, ["refresh_token"])],
+                         ids=["token-still-valid", "token-expired-refreshed"])
+def test_device_code_sign_in_reuses_the_persisted_cache_silently_on_the_next_run(tmp_path, lifetime, second_grant):
+    fake = FakeGraph(token_lifetime=lifetime)
+    fake.prompts = []
+    settings = make_settings(tmp_path, client_secret="", token_cache=str(tmp_path / "msal_token_cache.json"))
+    assert acquire(settings, fake, me=True) == "fake-token"
+    assert fake.token_grants == ["urn:ietf:params:oauth:grant-type:device_code"]
+    first = len(fake.requests)
+    # a new run: a fresh msal application that knows only the cache file
+    assert acquire(settings, fake, me=True) == "fake-token"
+    assert len(fake.prompts) == 1  # no second device-code prompt
+    assert not [r for r in fake.requests[first:] if r.url.path.endswith("/devicecode")]
+    assert fake.token_grants[1:] == second_grant  # from the cache, or refreshed with its refresh token
