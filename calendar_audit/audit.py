@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import ConfigError
 from .frame import SourceData, WorkingHours
 from .metrics import (
     AuditResult,
@@ -14,6 +15,7 @@ from .metrics import (
     person_week,
     team_week,
 )
+from .privacy import apply_privacy, group_withheld
 from .rules import RuleSet, classify
 from .settings import Settings
 from .window import Window
@@ -53,17 +55,22 @@ def working_hours_map(data: SourceData, settings: Settings) -> dict[str, Working
 
 
 def audit(data: SourceData, rules: RuleSet, window: Window, settings: Settings, *,
-          include_subjects: bool = False, source_label: str = "") -> AuditResult:
+          include_subjects: bool = False, source_label: str = "", allow_small_team: bool = False) -> AuditResult:
     """Measure a team's calendars over the window, as DESIGN.md defines every number."""
+    if include_subjects and settings.privacy.pseudonymise:
+        raise ConfigError("--include-subjects: not with privacy.pseudonymise on (subjects name people)")
+    data = apply_privacy(data, settings)  # before anything else sees a name
     events = prepare_events(data.events, rules, window, settings)
     people = people_of(data, events)
     part = partition(events, people, window, rules.categories, working_hours_map(data, settings),
                      settings.team_hours())
     table = person_week(part)
     costs = meeting_costs(events, include_subjects)
+    withheld = group_withheld(people, settings.privacy.min_group_size, allow_small_team)
     return AuditResult(
-        window=window, categories=tuple(rules.categories), person_week=table, team_week=team_week(table),
+        window=window, categories=tuple(rules.categories), person_week=table,
+        team_week=team_week(table.iloc[0:0] if withheld else table), withheld_reason=withheld,
         events=events, top_series=costs.top_series, unclassified=costs.unclassified,
-        failures=list(data.failures), notes=list(data.notes), include_subjects=include_subjects,
-        source_label=source_label,
+        failures=list(data.failures), notes=[*([withheld] if withheld else []), *data.notes],
+        include_subjects=include_subjects, source_label=source_label,
     )

@@ -191,3 +191,4 @@ class AuditResult:
     include_subjects: bool = False
     source_label: str = ""
     extra_sections: list = field(default_factory=list)  # writers.section.Section
+    withheld_reason: str = ""  # set: team aggregates are withheld (too few people); writers show this instead

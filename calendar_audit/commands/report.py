@@ -32,6 +32,8 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                    help="comma-separated among html, csv, xlsx, json (default: html,csv)")
     p.add_argument("--include-subjects", action="store_true",
                    help="show meeting subjects in the outputs (they can name children: share with care)")
+    p.add_argument("--allow-small-team", action="store_true",
+                   help="show team totals even for fewer people than privacy.min_group_size (they reveal individuals)")
     from .slots import add_policy_options  # protected-slot sections: --slots FILE, --compare-at DATE
 
     add_policy_options(p)

@@ -46,6 +46,8 @@ def headline(result: AuditResult) -> dict[str, Any]:
     sums = {name: float(pw[name].sum()) if name in pw else 0.0 for name in TOTALLED}
     for _category, column in category_columns(result, pw):
         sums[column] = float(pw[column].sum())
+    if getattr(result, "withheld_reason", ""):  # too few people: every writer shows "—" and the reason (a note)
+        sums = dict.fromkeys(sums, float("nan"))
     return {
         "people": int(pw["person"].nunique()) if len(pw) else 0,
         "weeks": len(result.window.week_starts()),

@@ -81,6 +81,8 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
     if result.failures:  # each is named on stderr by the command, once
         console.print(Text(f"{len(result.failures)} mailbox(es) could not be read: see below and the report.",
                            style="bold red"))
+    if getattr(result, "withheld_reason", ""):
+        console.print(Text(result.withheld_reason, style="yellow"))
     if result.notes:
         console.print(Text(f"{len(result.notes)} note(s) in the report.", style="dim"))
     for path in files:

@@ -1,0 +1,105 @@
+"""Privacy defaults applied once, before anything else sees the data: pseudonyms and the minimum group size.
+
+Pseudonyms are ``person-`` + the first 8 hex digits of HMAC-SHA256(secret salt, lower-cased address or file stem):
+stable across runs with the same salt, so a person can be followed week to week, and not reversible by someone
+who lacks the salt (a plain hash of an address is: addresses are guessable). Pure: no files, no environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+import pandas as pd
+
+from .errors import ConfigError
+from .frame import MailboxFailure, SourceData, WorkingHours
+from .settings import Settings
+
+PREFIX = "person-"
+
+
+def pseudonym(who: str, salt: str) -> str:
+    """The stable pseudonym of an address or ICS file stem under ``salt``."""
+    digest = hmac.new(salt.encode(), who.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return PREFIX + digest[:8]
+
+
+def salt_of(settings: Settings) -> str:
+    """The pseudonym salt; refused when pseudonyms are asked for without one (the message never holds it)."""
+    salt = settings.privacy.pseudonym_salt.get_secret_value()
+    if not salt.strip():
+        raise ConfigError("privacy.pseudonym_salt: privacy.pseudonymise is on but no salt is set; set a long random "
+                          "secret (e.g. CALENDAR_AUDIT_PRIVACY__PSEUDONYM_SALT) and keep it to show the same "
+                          "pseudonyms next time")
+    return salt
+
+
+class Pseudonyms:
+    """Replaces every address and person name it is given, in values, tuples and free text."""
+
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+        self.known: dict[str, str] = {}
+
+    def __call__(self, who: str) -> str:
+        key = str(who).strip().lower()
+        if not key:
+            return ""
+        if key not in self.known:
+            self.known[key] = pseudonym(key, self.salt)
+        return self.known[key]
+
+    def text(self, value: str) -> str:
+        """Free text (a note, a failure reason) with every known name and any address replaced."""
+        for key in sorted(self.known, key=len, reverse=True):  # longest first: "jo.smith@x" before "jo.smith"
+            value = re.sub(re.escape(key), self.known[key], value, flags=re.IGNORECASE)
+        return re.sub(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", lambda m: self(m.group(0)), value)
+
+
+def pseudonymise(data: SourceData, salt: str, person_hours: Mapping[str, WorkingHours] | None = None) -> SourceData:
+    """``data`` with person, organizer and attendees replaced by pseudonyms everywhere (frame, people, working
+    hours, failures, notes). ``person_hours`` (settings' per-person hours, keyed by real address) are merged in
+    under the pseudonyms, as they would have been matched by address."""
+    names = Pseudonyms(salt)
+    for who in [*data.people, *(f.person for f in data.failures)]:
+        names(who)
+    events = data.events.copy()
+    if len(events):
+        for who in events["person"].unique():
+            names(who)
+        events["person"] = events["person"].map(names).astype("string")
+        events["organizer"] = events["organizer"].map(names).astype("string")
+        events["attendees"] = pd.Series([tuple(names(a) for a in row) for row in events["attendees"]],
+                                        index=events.index, dtype=object)
+    hours = {names(k): v for k, v in data.working_hours.items()}
+    hours.update({names(k): v for k, v in (person_hours or {}).items()})
+    return replace(
+        data,
+        events=events,
+        people=[names(p) for p in data.people],
+        working_hours=hours,
+        failures=[MailboxFailure(names(f.person), names.text(f.reason)) for f in data.failures],
+        notes=[names.text(n) for n in data.notes],
+    )
+
+
+def apply_privacy(data: SourceData, settings: Settings) -> SourceData:
+    """Pseudonymise when the settings ask for it; otherwise ``data`` unchanged."""
+    if not settings.privacy.pseudonymise:
+        return data
+    return pseudonymise(data, salt_of(settings), settings.person_hours())
+
+
+def group_withheld(people: Iterable[str], min_group_size: int, allow_small: bool = False) -> str:
+    """Why team aggregates are withheld ("" when they may be shown): fewer people than the minimum group size."""
+    n = len(set(people))
+    if allow_small or n >= min_group_size:
+        return ""
+    return (f"Team totals and comparisons are withheld: this audit covers {n} "
+            f"{'person' if n == 1 else 'people'}, fewer than the minimum group size of {min_group_size} "
+            "(privacy.min_group_size), so a team figure would reveal individuals. Per-person figures are shown; "
+            "run with --allow-small-team to show team figures anyway.")
