@@ -7,6 +7,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from calendar_audit.cli import main
@@ -84,3 +85,46 @@ def test_the_demo_policy_moves_direct_work_and_kept_time_beyond_their_intervals(
     for measure in ("direct work hours a week", "protected slot time kept %"):
         assert team[measure]["ci_low"] > 0, measure  # the interval excludes no change
     assert sections[1].chart_marker is not None
+
+
+# --- a bad policy is refused before any calendar is read -----------------------------------------------------
+BAD_DAY = 'unknown-day.toml: slot "mornings": days[1]: unknown day "thurs"'
+
+
+@pytest.mark.parametrize("command", [
+    ["report"], ["slots", "check"], ["suggest", "--person", "sam@council.gov.uk"],
+], ids=["report", "slots-check", "suggest"])
+def test_a_bad_slot_file_is_refused_before_the_calendars_are_read(in_tmp: Path, command: list[str]) -> None:
+    # the .ics file does not exist: had it been read first, the error would name it instead
+    code, _, err = run(*command, "--ics", "missing.ics", "--slots", str(DATA / "unknown-day.toml"), "--out", "o")
+    assert code == 2
+    assert BAD_DAY in err and "missing.ics" not in err
+
+
+def test_demo_refuses_a_bad_slot_file_before_building_the_team(in_tmp: Path, monkeypatch) -> None:
+    import calendar_audit.sources.demo as demo
+
+    def never(*args, **kwargs):
+        raise AssertionError("the demo team was built before the policy was checked")
+
+    monkeypatch.setattr(demo, "generate", never)
+    code, _, err = run("demo", "--slots", str(DATA / "unknown-day.toml"), "--out", "o")
+    assert code == 2 and BAD_DAY in err
+
+
+def test_a_bad_compare_at_is_refused_before_the_calendars_are_read(in_tmp: Path) -> None:
+    code, _, err = run("report", "--ics", "missing.ics", "--compare-at", "2026-13-01", "--out", "o")
+    assert code == 2 and "--compare-at" in err and "missing.ics" not in err
+
+
+NO_TRAINING = 'training-afternoons.toml: slot "learning-afternoons": allow[1]: unknown category "training"'
+
+
+@pytest.mark.parametrize("command", [["report"], ["slots", "check"]], ids=["report", "slots-check"])
+def test_slot_categories_are_checked_against_the_rule_files(in_tmp: Path, command: list[str]) -> None:
+    argv = [*command, "--ics", "missing.ics", "--slots", str(DATA / "training-afternoons.toml"), "--out", "o"]
+    code, _, err = run(*argv)  # the default rules have a training category: the policy passes, reading fails
+    assert code == 2 and "missing.ics: file not found" in err
+    code, _, err = run(*argv, "--rules", str(DATA / "rules-no-training.toml"))
+    assert code == 2
+    assert NO_TRAINING in err and "missing.ics" not in err

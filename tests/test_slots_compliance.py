@@ -10,7 +10,13 @@ import pytest
 from calendar_audit.frame import WorkingHours
 from calendar_audit.metrics import CATEGORIES, exclusion_reasons
 from calendar_audit.slots import parse_slots, slot_occurrences
-from calendar_audit.slots.compliance import COMPLIANCE_COLUMNS, VIOLATION_COLUMNS, measure_slots, violations_csv
+from calendar_audit.slots.compliance import (
+    COMPLIANCE_COLUMNS,
+    VIOLATION_COLUMNS,
+    compliance_csv,
+    measure_slots,
+    violations_csv,
+)
 from calendar_audit.window import Window
 
 SAM = "sam@council.gov.uk"
@@ -162,3 +168,26 @@ def test_a_week_all_on_leave_has_zero_slot_hours_and_an_empty_kept_pct(make_even
     result = measure_slots(events, [SAM], WINDOW, parse_slots(POLICY), CATEGORIES, {}, WorkingHours())
     last = result.compliance.iloc[1]
     assert last["slot_hours"] == 0.0 and pd.isna(last["kept_pct"])
+
+
+def test_violations_follow_the_teams_order_of_people_then_start(calendar, make_events) -> None:
+    aaron = "aaron@council.gov.uk"  # sorts before Sam, and his violation starts earlier than any of Sam's
+    his = prepared(make_events(
+        dict(subject="Panel", start="2026-10-22 09:30", end="2026-10-22 10:00", response="accepted",
+             attendee_count=3, organizer=BOSS, category="meeting", rule="panel"), person=aaron))
+    events = pd.concat([calendar, his], ignore_index=True)
+    slots = parse_slots(POLICY.replace('people = ["sam@council.gov.uk"]', f'people = ["{SAM}", "{aaron}"]'))
+    v = measure_slots(events, [SAM, aaron], WINDOW, slots, CATEGORIES, {}, WorkingHours()).violations
+    assert list(zip(v["person"], v["subject"], strict=True)) == [
+        (SAM, "Team meeting"), (SAM, "duty cover"), (SAM, "Catch up"), (aaron, "Panel")]
+    table = violations_csv(v, "Europe/London")
+    assert table["person"].tolist() == [SAM, SAM, SAM, aaron]
+
+
+def test_compliance_csv_rounds_halves_away_from_zero_like_person_week() -> None:
+    table = pd.DataFrame([(SAM, date(2026, 10, 19), 16.0, 0.75, 0.00005, 100 * 0.75 / 16)],
+                         columns=COMPLIANCE_COLUMNS)
+    row = compliance_csv(table).iloc[0]
+    assert row["kept_pct"] == 4.69  # 4.6875: numpy's round-half-to-even would give 4.68
+    assert row["slot_direct_work_hours"] == 0.0001
+    assert (row["slot_hours"], row["slot_kept_hours"]) == (16.0, 0.75)

@@ -58,12 +58,14 @@ def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
     """Read the calendars the arguments name and measure them."""
     rules = rules_of(args, settings)
     request = request or request_of(args)
+    from .slots import report_policy, report_sections
+
+    policy = report_policy(args, settings, request, rules.categories)  # a bad policy is refused before reading
     loaded = load_source(request, settings, ctx.today)
     result = audit(loaded.data, rules, loaded.window, settings,
-                   include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label)
-    from .slots import report_sections
-
-    result.extra_sections += report_sections(args, settings, request, result)
+                   include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label,
+                   allow_small_team=getattr(args, "allow_small_team", False))
+    result.extra_sections += report_sections(policy, result)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from rich.table import Table
 from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
 from ..metrics import AuditResult
-from ..rules import CATEGORIES
 from ..settings import Settings
 from ..slots import Slot, load_slots, parse_slots, slots_from_team
 from ..slots.compliance import SlotResult, compliance_csv, measure_slots, violations_csv
@@ -22,7 +22,7 @@ from ..sources import SourceRequest, load_source
 from ..window import Window, parse_date
 from ..writers.section import Section
 from ..writers.tables import write_table_csv
-from .options import Context, add_reading_options, rules_of, settings_of
+from .options import Context, add_reading_options, add_rules_option, rules_of, settings_of
 
 NO_POLICY = ("no protected-slot policy: give --slots FILE (a file of [[slot]] tables), or add "
              "[[teams.protected_slots]] tables to the team in the settings file")
@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--apply", action="store_true", help="write to the calendars (default: print the plan)")
         if name == "book":
             add_slots_option(q)
+            add_rules_option(q)  # the categories a slot's allow may name
             q.add_argument("--restore", action="store_true",
                            help="recreate holds that people deleted (default: report them and leave them deleted)")
         q.set_defaults(handler=handler)
@@ -138,12 +139,24 @@ def add_policy_options(p: argparse.ArgumentParser) -> None:
                    help="compare the weeks before and after this date (default: the policy's since)")
 
 
-def report_sections(args: argparse.Namespace, settings: Settings, request: SourceRequest,
-                    result: AuditResult) -> list[Section]:
-    """The compliance and before/after sections for a report, when a policy or --compare-at is given."""
+@dataclass(frozen=True)
+class ReportPolicy:
+    """What a report needs for its policy sections: the validated slots and the --compare-at date."""
+
+    slots: list[Slot]
+    compare_at: date | None
+
+
+def report_policy(args: argparse.Namespace, settings: Settings, request: SourceRequest,
+                  categories: tuple[str, ...]) -> ReportPolicy:
+    """The report's policy and --compare-at, validated (against the rule files' categories) before any reading."""
     compare_at = parse_date(args.compare_at, "--compare-at") if getattr(args, "compare_at", None) else None
-    slots = policy_of(args, settings, request.kind(settings), result.categories)
-    return policy_sections(result, slots, compare_at)
+    return ReportPolicy(policy_of(args, settings, request.kind(settings), categories), compare_at)
+
+
+def report_sections(policy: ReportPolicy, result: AuditResult) -> list[Section]:
+    """The compliance and before/after sections for a report, when a policy or --compare-at is given."""
+    return policy_sections(result, policy.slots, policy.compare_at)
 
 
 # --- holds --------------------------------------------------------------------------------------------------
@@ -160,7 +173,7 @@ def run_book(args: argparse.Namespace, ctx: Context) -> int:
 
     settings = settings_of(args)
     team = settings.team(args.team)
-    slots = policy_of(args, settings, "graph", CATEGORIES)
+    slots = policy_of(args, settings, "graph", rules_of(args, settings).categories)
     if not slots:
         raise InputError(NO_POLICY)
     window = booking_window(args, settings, ctx.today)

@@ -80,10 +80,14 @@ def days_of(args: argparse.Namespace, settings: Settings) -> int:
     return days
 
 
+def request_of(args: argparse.Namespace) -> SourceRequest:
+    return SourceRequest(ics=list(args.ics or []), source=args.source, team=args.team, me=args.me)
+
+
 def read(args: argparse.Namespace, ctx: Context, settings: Settings, days: int) -> tuple[Any, Window, str]:
     """Load the calendars and decide the suggestion window; returns (loaded, window, source kind)."""
     first = parse_date(args.date_from, "--from") if args.date_from else None
-    request = SourceRequest(ics=list(args.ics or []), source=args.source, team=args.team, me=args.me)
+    request = request_of(args)
     kind = request.kind(settings)
     if first is None and kind != "demo":
         first = ctx.today
@@ -206,11 +210,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = settings_of(args)
     rules = rules_of(args, settings)
     days = days_of(args, settings)
+    # a bad policy is refused before any calendar is read
+    slots = policy_of(args, settings, request_of(args).kind(settings), rules.categories)
     loaded, window, kind = read(args, ctx, settings, days)
     events = prepare_events(loaded.data.events, rules, window, settings)
     people = people_of(loaded.data, events)
     person = person_of(args, people, loaded.label)
-    slots = policy_of(args, settings, kind, rules.categories)
     occurrences = slot_occurrences(slots, people, window, leave_days(events))
     hours = working_hours_map(loaded.data, settings)
     out = args.out or Path(settings.output_dir)

@@ -17,6 +17,7 @@ import pandas as pd
 from ..frame import WorkingHours
 from ..metrics import Partition, leave_days, partition
 from ..window import Window
+from ..writers.tables import HOURS_DECIMALS, PCT_DECIMALS, round_half_up
 from .occurrences import occurrence_layers, planned_weeks, slot_occurrences
 from .policy import STATUTORY, Slot
 
@@ -43,7 +44,7 @@ def measure_slots(events: pd.DataFrame, people: Sequence[str], window: Window, s
     part = partition(events, people, window, categories, hours, default_hours,
                      occurrence_layers(occurrences, slots, people))
     table = compliance_table(part, slots, planned_weeks(slots, people, window, ignore_since=ignore_since))
-    return SlotResult(table, violations(events, occurrences, slots), occurrences)
+    return SlotResult(table, violations(events, occurrences, slots, people), occurrences)
 
 
 def compliance_table(part: Partition, slots: Sequence[Slot], planned: set[tuple[str, date]]) -> pd.DataFrame:
@@ -77,8 +78,12 @@ def compliance_table(part: Partition, slots: Sequence[Slot], planned: set[tuple[
     return table[COMPLIANCE_COLUMNS]
 
 
-def violations(events: pd.DataFrame, occurrences: pd.DataFrame, slots: Sequence[Slot]) -> pd.DataFrame:
-    """Every counted event outside its slot's ``allow`` overlapping an occurrence, with the overlap in minutes."""
+def violations(events: pd.DataFrame, occurrences: pd.DataFrame, slots: Sequence[Slot],
+               people: Sequence[str] = ()) -> pd.DataFrame:
+    """Every counted event outside its slot's ``allow`` overlapping an occurrence, with the overlap in minutes.
+
+    Rows follow the team's order of ``people`` (anyone else after them, by address), then start and slot.
+    """
     counted = events[events["counted"]].reset_index(drop=True)
     if not len(counted) or not len(occurrences):
         return _empty_violations()
@@ -124,7 +129,10 @@ def violations(events: pd.DataFrame, occurrences: pd.DataFrame, slots: Sequence[
         "organizer": organizer.str.lower(),
         "subject": pairs["subject"].astype(str),
     })
-    return out.sort_values(["person", "start", "slot"], kind="stable").reset_index(drop=True)
+    order = {p: i for i, p in enumerate(dict.fromkeys([*people, *sorted(out["person"].unique())]))}
+    out["_order"] = out["person"].map(order)
+    out = out.sort_values(["_order", "start", "slot"], kind="stable").drop(columns="_order")
+    return out.reset_index(drop=True)
 
 
 def _empty_violations() -> pd.DataFrame:
@@ -145,9 +153,10 @@ def _seconds(values: pd.Series) -> np.ndarray:
 def compliance_csv(table: pd.DataFrame) -> pd.DataFrame:
     """slot_compliance.csv: DESIGN.md's columns, hours to 4 decimals and kept_pct to 2."""
     out = table[COMPLIANCE_COLUMNS].copy()
+    # halves away from zero, like person_week.csv (4.6875 -> 4.69, where numpy's round gives 4.68)
     for name in ("slot_hours", "slot_kept_hours", "slot_direct_work_hours"):
-        out[name] = out[name].astype(float).round(4)
-    out["kept_pct"] = out["kept_pct"].astype(float).round(2)
+        out[name] = round_half_up(out[name].astype(float), HOURS_DECIMALS)
+    out["kept_pct"] = round_half_up(out["kept_pct"].astype(float), PCT_DECIMALS)
     return out.reset_index(drop=True)
 
 
@@ -156,6 +165,6 @@ def violations_csv(table: pd.DataFrame, tz: str) -> pd.DataFrame:
     out = table[VIOLATION_COLUMNS].copy()
     for name in ("start", "end"):
         out[name] = pd.to_datetime(out[name], utc=True).dt.tz_convert(tz)
-    out["overlap_minutes"] = out["overlap_minutes"].astype(float).round(2)
+    out["overlap_minutes"] = round_half_up(out["overlap_minutes"].astype(float), 2)
     out["self_organised"] = out["self_organised"].astype(bool)
     return out.reset_index(drop=True)
