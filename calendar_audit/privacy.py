@@ -75,6 +75,10 @@ def pseudonymise(data: SourceData, salt: str, person_hours: Mapping[str, Working
         events["organizer"] = events["organizer"].map(names).astype("string")
         events["attendees"] = pd.Series([tuple(names(a) for a in row) for row in events["attendees"]],
                                         index=events.index, dtype=object)
+        for column in ("event_id", "series_id", "ical_uid"):  # some UIDs carry an address ("123-sam@host")
+            has_address = events[column].str.contains("@", regex=False).to_numpy(bool)
+            if has_address.any():
+                events.loc[has_address, column] = events.loc[has_address, column].map(names.text)
     hours = {names(k): v for k, v in data.working_hours.items()}
     hours.update({names(k): v for k, v in (person_hours or {}).items()})
     return replace(
