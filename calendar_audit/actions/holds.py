@@ -5,13 +5,15 @@ its ``transactionId`` is a hash of mailbox + slot + start (Graph refuses to crea
 one), and it carries a single-value extended property naming it as calendar-audit's, which is how existing holds
 are found (calendarView with the property expanded) and the only thing ``unbook`` will delete. A hold the audit
 log says we created but that is no longer there was deleted by the person: it is reported, and recreated only
-with ``restore``. Conflicting meetings are listed, never moved.
+with ``restore``. Conflicting meetings are listed, never moved. Holds are created through JSON ``$batch`` (at
+most 20 a batch, at most 4 for one mailbox), each sub-response judged on its own and each write audit-logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,13 +28,15 @@ from ..frame import MailboxFailure, all_day_dates
 from ..settings import HoldSettings, Settings, TeamSettings
 from ..slots import Slot, slot_occurrences
 from ..sources.graph import check_fatal, failure_reason, graph_time, prefer, team_people, user_path
-from ..sources.graph_client import GraphClient, GraphRequestError, Sleep
+from ..sources.graph_client import MAX_BATCH, GraphClient, GraphRequestError, Sleep, error_of
 from ..window import Window
 from . import AuditLog
 
 #: The extended property that marks a hold as calendar-audit's; its value is the hold's transaction id.
 PROPERTY_ID = "String {5d0f4f8e-6a2b-4c4e-9d1f-2b7c9a3e8f10} Name calendarAuditHold"
 BOOK, UNBOOK = "book_hold", "unbook_hold"
+#: Outlook's limit on requests running at once against one mailbox
+PER_MAILBOX = 4
 
 
 def transaction_id(mailbox: str, slot: str, start: pd.Timestamp) -> str:
@@ -177,6 +181,82 @@ async def read_calendars(client: GraphClient, people: list[str], window: Window,
     return calendars, failures
 
 
+def batches(holds: Sequence[Hold], size: int = MAX_BATCH, per_mailbox: int = PER_MAILBOX) -> list[list[Hold]]:
+    """Holds in $batch groups: at most ``size`` a batch and ``per_mailbox`` for any one mailbox, in plan order.
+
+    Outlook runs at most 4 requests at once per mailbox, and a batch's requests run at once, so more than 4 for
+    one mailbox in a batch would only come back throttled.
+    """
+    queues: dict[str, list[Hold]] = {}
+    for hold in holds:
+        queues.setdefault(hold.person.lower(), []).append(hold)
+    out: list[list[Hold]] = []
+    while any(queues.values()):
+        group: list[Hold] = []
+        for queue in queues.values():
+            take = min(per_mailbox, size - len(group), len(queue))
+            group += queue[:take]
+            del queue[:take]
+        out.append(group)
+    return out
+
+
+def create_request(index: int, hold: Hold, body: dict[str, Any]) -> dict[str, Any]:
+    """One $batch sub-request creating a hold; its id is the hold's place in the plan."""
+    return {"id": str(index), "method": "POST", "url": f"/{user_path(hold.person)}/events", "body": body,
+            "headers": {"Content-Type": "application/json"}}
+
+
+def sub_error(sub: dict[str, Any], path: str) -> GraphRequestError:
+    """The GraphRequestError a failed $batch sub-response stands for."""
+    body = sub.get("body")
+    content = json.dumps(body).encode("utf-8") if isinstance(body, dict) else b""
+    return error_of(int(sub.get("status", 0)), content, path)
+
+
+async def create_holds(client: GraphClient, holds: list[Hold], settings: Settings, slots: Sequence[Slot],
+                       log: AuditLog, failures: list[MailboxFailure]) -> None:
+    """Create the holds through $batch, each sub-response judged on its own and every write audit-logged.
+
+    A mailbox that refuses a hold is named once in ``failures``; its holds in later batches are not sent.
+    """
+    by_name = {s.name: s for s in slots}
+    refused: dict[str, GraphRequestError] = {}
+    index = {id(h): i for i, h in enumerate(holds)}
+    for group in batches(holds):
+        send = []
+        for hold in group:
+            if hold.person.lower() in refused:
+                hold.outcome = "skipped: mailbox refused"
+            else:
+                send.append(hold)
+        if not send:
+            continue
+        requests = [create_request(index[id(h)], h, hold_body(h, settings.holds, by_name[h.slot])) for h in send]
+        try:
+            replies = await client.batch(requests)
+        except GraphRequestError as exc:  # the $batch request itself failed: none of its holds was created
+            check_fatal(exc)
+            replies = [{"id": r["id"], "status": exc.status, "body": {"error": {"code": exc.code}}}
+                       for r in requests]
+        for hold, request, sub in zip(send, requests, replies, strict=True):
+            status = int(sub.get("status", 0))
+            if 200 <= status < 300:
+                hold.event_id, hold.outcome = str((sub.get("body") or {}).get("id", "")), "created"
+                log.record(mailbox=hold.person, action=BOOK, event_id=hold.event_id,
+                           transaction_id=hold.transaction_id, outcome="created", slot=hold.slot,
+                           start=hold.start.isoformat())
+                continue
+            error = sub_error(sub, request["url"])
+            check_fatal(error)
+            hold.outcome = f"failed: {error.reason}"
+            log.record(mailbox=hold.person, action=BOOK, transaction_id=hold.transaction_id,
+                       outcome=hold.outcome, slot=hold.slot, start=hold.start.isoformat())
+            if hold.person.lower() not in refused:
+                refused[hold.person.lower()] = error
+                failures.append(MailboxFailure(hold.person, failure_reason(error)))
+
+
 async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequence[Slot], window: Window,
                            now: pd.Timestamp, log: AuditLog, *, apply: bool = False, restore: bool = False,
                            transport: httpx.AsyncBaseTransport | None = None,
@@ -188,27 +268,7 @@ async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequen
         readable = [p for p in people if p in calendars]
         holds = plan_holds(slots, readable, window, now, calendars, created_earlier(log), restore=restore)
         if apply:
-            by_name = {s.name: s for s in slots}
-            refused: set[str] = set()
-            for hold in (h for h in holds if h.to_create):
-                if hold.person in refused:
-                    hold.outcome = "skipped: mailbox refused"
-                    continue
-                try:
-                    made = await client.post_json(f"{user_path(hold.person)}/events",
-                                                  hold_body(hold, settings.holds, by_name[hold.slot]))
-                except GraphRequestError as exc:
-                    check_fatal(exc)
-                    hold.outcome = f"failed: {exc.reason}"
-                    log.record(mailbox=hold.person, action=BOOK, transaction_id=hold.transaction_id,
-                               outcome=hold.outcome, slot=hold.slot, start=hold.start.isoformat())
-                    refused.add(hold.person)
-                    failures.append(MailboxFailure(hold.person, failure_reason(exc)))
-                    continue
-                hold.event_id, hold.outcome = str((made or {}).get("id", "")), "created"
-                log.record(mailbox=hold.person, action=BOOK, event_id=hold.event_id,
-                           transaction_id=hold.transaction_id, outcome="created", slot=hold.slot,
-                           start=hold.start.isoformat())
+            await create_holds(client, [h for h in holds if h.to_create], settings, slots, log, failures)
     return BookResult(holds, failures)
 
 
