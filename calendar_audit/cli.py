@@ -6,7 +6,6 @@ Exit codes: 0 done; 1 failed; 2 bad input or usage; 3 done, but some mailboxes f
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +13,7 @@ from . import __version__
 from .commands import demo, explain, report, rules_check
 from .commands.options import Context
 from .errors import CalendarAuditError
+from .logging_setup import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 COMMANDS = [demo, report, explain, rules_check]
@@ -56,8 +56,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage message
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)  # every record redacted: no token or secret reaches a log
     try:
         return int(args.handler(args, ctx))
     except CalendarAuditError as exc:
