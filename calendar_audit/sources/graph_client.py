@@ -12,10 +12,12 @@ a timeout. Reads, writes and ``$batch`` (at most 20 per batch, each sub-response
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,8 +289,25 @@ class GraphClient:
         return [results[i] for i in ids]
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a page becomes Python objects.
+
+    A 1,000-event page is ~50,000 acyclic dicts and lists; each batch of allocations would otherwise trigger
+    collections that walk every page still held (measured: ~25% of sync CPU). Reference counting still frees them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _json(response: httpx.Response) -> Any:
     """The parsed body, or None for 202/204 and other empty replies."""
     if not response.content:
         return None
-    return json.loads(response.content)
+    with paused_gc():
+        return json.loads(response.content)

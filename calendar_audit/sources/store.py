@@ -43,7 +43,7 @@ from .graph import (
     user_path,
 )
 from .graph_adapter import events_to_columns
-from .graph_client import GraphClient, GraphRequestError, Sleep
+from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
 
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "SyncStateNotFound", "ResyncRequired"})
 SCHEMA_VERSION = 1
@@ -115,6 +115,10 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     except sqlite3.Error as exc:
         raise SourceError(f"store {path}: cannot open ({exc})") from None
     try:
+        # WAL with synchronous=NORMAL: a commit per mailbox without an fsync that stalls the event loop;
+        # a crash can lose the last commits but never corrupts the store (the next sync fetches them again).
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         yield conn
@@ -139,18 +143,16 @@ def rows_of(columns: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
         pd.to_datetime(pd.Series(columns[k], dtype=object), utc=True).dt.as_unit("ns").astype("int64").tolist()
         for k in ("start", "end")
     )
-    out = []
-    for i in range(len(columns["person"])):
-        agenda = columns["has_agenda"][i]
-        out.append((
-            columns["person"][i], columns["event_id"][i], columns["series_id"][i], columns["ical_uid"][i],
-            columns["subject"][i], starts[i], ends[i], int(columns["is_all_day"][i]), columns["show_as"][i],
-            columns["response"][i], int(columns["is_cancelled"][i]), int(columns["is_optional"][i]),
-            columns["attendee_count"][i], columns["organizer"][i], json.dumps(list(columns["outlook_categories"][i])),
-            int(columns["is_online"][i]), columns["location"][i], columns["sensitivity"][i],
-            None if agenda is None else int(agenda), json.dumps(list(columns["attendees"][i])),
-        ))
-    return out
+    dumps = json.JSONEncoder(check_circular=False).encode
+    # whole columns at a time (bools stay bools: sqlite stores them as 0/1)
+    categories = [dumps(list(c)) if c else "[]" for c in columns["outlook_categories"]]
+    attendees = [dumps(list(a)) if a else "[]" for a in columns["attendees"]]
+    return list(zip(
+        columns["person"], columns["event_id"], columns["series_id"], columns["ical_uid"], columns["subject"],
+        starts, ends, columns["is_all_day"], columns["show_as"], columns["response"], columns["is_cancelled"],
+        columns["is_optional"], columns["attendee_count"], columns["organizer"], categories, columns["is_online"],
+        columns["location"], columns["sensitivity"], columns["has_agenda"], attendees, strict=True,
+    ))
 
 
 def _hours_json(wh: WorkingHours | None) -> str | None:
@@ -239,8 +241,8 @@ async def sync_mailbox(
         hours_task.cancel()
         raise
     hours = await hours_task
-    columns = events_to_columns(person, result.items, read_agenda=settings.graph.read_agenda)
-    rows = rows_of(columns)
+    with paused_gc():
+        rows = rows_of(events_to_columns(person, result.items, read_agenda=settings.graph.read_agenda))
     with transaction(conn):
         if result.mode == "full":  # a full round is the whole truth for the window
             conn.execute("DELETE FROM events WHERE person=? AND start_ns<? AND end_ns>?",
