@@ -20,7 +20,6 @@ Decisions the design left open
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 import warnings
@@ -36,6 +35,7 @@ import pandas as pd
 
 from .errors import RuleError
 from .frame import SHOW_AS
+from .tomlcheck import quote, quote_list, type_name, unknown_key
 
 #: the categories the person-week table reports, in the default precedence order
 CATEGORIES: tuple[str, ...] = ("direct_work", "meeting", "training", "travel", "admin", "other")
@@ -120,7 +120,7 @@ class _Loader:
         before = len(self.rules)
         for key in doc:
             if key not in TOP_KEYS:
-                self.problems.append(f"{source}: {_unknown_key(key, TOP_KEYS)}")
+                self.problems.append(f"{source}: {unknown_key(key, TOP_KEYS)}")
         if "categories" in doc:
             self._categories(source, doc["categories"])
         if "defaults" in doc:
@@ -149,7 +149,7 @@ class _Loader:
             return
         for key in table:
             if key != "order":
-                self.problems.append(f"{source}: categories: {_unknown_key(key, ('order',))}")
+                self.problems.append(f"{source}: categories: {unknown_key(key, ('order',))}")
         if "order" not in table:
             return
         order = table["order"]
@@ -161,15 +161,15 @@ class _Loader:
         for i, name in enumerate(order):
             where = f"{source}: categories.order[{i}]"
             if not isinstance(name, str):
-                self.problems.append(f"{where}: expected a string, got {_type(name)}")
+                self.problems.append(f"{where}: expected a string, got {type_name(name)}")
                 ok = False
             elif name not in CATEGORIES:
                 self.problems.append(
-                    f"{where}: unknown category {_q(name)} (reports have columns for: {', '.join(CATEGORIES)})"
+                    f"{where}: unknown category {quote(name)} (reports have columns for: {', '.join(CATEGORIES)})"
                 )
                 ok = False
             elif name in seen:
-                self.problems.append(f"{where}: {_q(name)} is listed twice")
+                self.problems.append(f"{where}: {quote(name)} is listed twice")
                 ok = False
             else:
                 seen.add(name)
@@ -180,7 +180,7 @@ class _Loader:
             self.categories_from = source
         elif tuple(order) != self.categories:
             self.problems.append(
-                f"{source}: categories.order: {_qlist(order)} contradicts {_qlist(self.categories)} "
+                f"{source}: categories.order: {quote_list(order)} contradicts {quote_list(self.categories)} "
                 f"set by {self.categories_from} (state the order once, in the first file)"
             )
 
@@ -191,22 +191,22 @@ class _Loader:
         for key, value in table.items():
             where = f"{source}: defaults.{key}"
             if key not in ("with_attendees", "alone"):
-                self.problems.append(f"{source}: defaults: {_unknown_key(key, ('with_attendees', 'alone'))}")
+                self.problems.append(f"{source}: defaults: {unknown_key(key, ('with_attendees', 'alone'))}")
             elif not isinstance(value, str):
-                self.problems.append(f"{where}: expected a string, got {_type(value)}")
+                self.problems.append(f"{where}: expected a string, got {type_name(value)}")
             elif value not in self.order:
-                self.problems.append(f"{where}: unknown category {_q(value)} (use one of {', '.join(self.order)})")
+                self.problems.append(f"{where}: unknown category {quote(value)} (use one of {', '.join(self.order)})")
             elif key not in self.defaults:
                 self.defaults[key] = value
                 self.defaults_from[key] = source
             elif self.defaults[key] != value:
                 self.problems.append(
-                    f"{where}: {_q(value)} contradicts {_q(self.defaults[key])} set by {self.defaults_from[key]}"
+                    f"{where}: {quote(value)} contradicts {quote(self.defaults[key])} set by {self.defaults_from[key]}"
                 )
 
     def _rule(self, source: str, number: int, raw: dict[str, Any]) -> Rule | None:
         name = raw.get("name")
-        label = f"{source}: rule {_q(name)}" if isinstance(name, str) and name else f"{source}: rule #{number}"
+        label = f"{source}: rule {quote(name)}" if isinstance(name, str) and name else f"{source}: rule #{number}"
         problems: list[str] = []
 
         def bad(fld: str, message: str) -> None:
@@ -214,11 +214,11 @@ class _Loader:
 
         for key in raw:
             if key not in RULE_KEYS:
-                problems.append(f"{label}: {_unknown_key(key, RULE_KEYS)}")
+                problems.append(f"{label}: {unknown_key(key, RULE_KEYS)}")
         if "name" not in raw:
             bad("name", "missing (every rule needs a unique name)")
         elif not isinstance(name, str) or not name.strip():
-            bad("name", f"expected a non-empty string, got {_type(name)}")
+            bad("name", f"expected a non-empty string, got {type_name(name)}")
         elif name.startswith("default:"):
             bad("name", '"default:" names are reserved for events no rule matched')
         elif name in self.names:
@@ -230,9 +230,9 @@ class _Loader:
         if "category" not in raw:
             bad("category", f"missing (use one of {', '.join(self.order)})")
         elif not isinstance(category, str):
-            bad("category", f"expected a string, got {_type(category)}")
+            bad("category", f"expected a string, got {type_name(category)}")
         elif category not in self.order:
-            bad("category", f"unknown category {_q(category)} (use one of {', '.join(self.order)})")
+            bad("category", f"unknown category {quote(category)} (use one of {', '.join(self.order)})")
 
         if not any(key in raw for key in MATCHER_KEYS):
             problems.append(
@@ -254,7 +254,7 @@ class _Loader:
                 if s.lower() in _SHOW_AS:
                     shows.append(_SHOW_AS[s.lower()])
                 else:
-                    bad(f"show_as[{i}]", f"unknown value {_q(s)} (use one of {', '.join(SHOW_AS)})")
+                    bad(f"show_as[{i}]", f"unknown value {quote(s)} (use one of {', '.join(SHOW_AS)})")
             values["show_as"] = tuple(shows)
         if "organizer_domain" in raw:
             items = _strings(raw["organizer_domain"], lambda m: bad("organizer_domain", m))
@@ -264,19 +264,19 @@ class _Loader:
                 if _DOMAIN.match(d):
                     domains.append(d)
                 else:
-                    bad(f"organizer_domain[{i}]", f'not a domain name: {_q(s)} (e.g. "council.gov.uk")')
+                    bad(f"organizer_domain[{i}]", f'not a domain name: {quote(s)} (e.g. "council.gov.uk")')
             values["organizer_domain"] = tuple(domains)
         for key in ("statutory", "never_decline", "online", "recurring"):
             if key in raw:
                 if isinstance(raw[key], bool):
                     values[key] = raw[key]
                 else:
-                    bad(key, f"expected true or false, got {_type(raw[key])}")
+                    bad(key, f"expected true or false, got {type_name(raw[key])}")
         if "description" in raw:
             if isinstance(raw["description"], str):
                 values["description"] = raw["description"]
             else:
-                bad("description", f"expected a string, got {_type(raw['description'])}")
+                bad("description", f"expected a string, got {type_name(raw['description'])}")
         for key, kinds, what in (
             ("min_attendees", (int,), "a whole number"),
             ("max_attendees", (int,), "a whole number"),
@@ -286,7 +286,7 @@ class _Loader:
             if key in raw:
                 v = raw[key]
                 if isinstance(v, bool) or not isinstance(v, kinds):
-                    bad(key, f"expected {what}, got {_type(v)}")
+                    bad(key, f"expected {what}, got {type_name(v)}")
                 elif v < 0 or v != v:
                     bad(key, f"must not be negative, got {v}")
                 else:
@@ -312,35 +312,18 @@ class _Loader:
         )
 
 
-def _q(value: Any) -> str:
-    """A value quoted the way TOML writes strings."""
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
 
 
-def _qlist(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
-def _type(value: Any) -> str:
-    """How a TOML value's type is described in messages."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
-    if isinstance(value, dict):
-        return "a table"
-    return f"{names.get(type(value), type(value).__name__)} {_q(value)}"
 
 
-def _unknown_key(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {_q(close[0])}?" if close else f"expected one of {', '.join(known)}"
-    return f"unknown key {_q(key)} ({hint})"
 
 
 def _strings(value: Any, bad: Callable[[str], None]) -> list[str]:
     """A non-empty list of non-empty strings, or [] after reporting why not."""
     if not isinstance(value, list):
-        bad(f"expected a list of strings, got {_type(value)}")
+        bad(f"expected a list of strings, got {type_name(value)}")
         return []
     if not value:
         bad("empty list: give at least one value or leave the key out")
@@ -356,7 +339,7 @@ def _patterns(
 ) -> tuple[re.Pattern[str], ...]:
     """Compile a list of case-insensitive regular expressions, reporting each bad one by index."""
     if not isinstance(value, list):
-        bad(f"expected a list of regular expressions, got {_type(value)}")
+        bad(f"expected a list of regular expressions, got {type_name(value)}")
         return ()
     if not value:
         bad("empty list: give at least one pattern or leave the key out")
@@ -364,7 +347,7 @@ def _patterns(
     compiled = []
     for i, pattern in enumerate(value):
         if not isinstance(pattern, str):
-            bad_item(i, f"expected a string, got {_type(pattern)}")
+            bad_item(i, f"expected a string, got {type_name(pattern)}")
             continue
         problem = pattern_problem(pattern)
         if problem:
@@ -381,19 +364,19 @@ def pattern_problem(pattern: str) -> str | None:
     try:
         compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
-        return f"bad regular expression {_q(pattern)}: {exc.msg}"
+        return f"bad regular expression {quote(pattern)}: {exc.msg}"
     if _nested_repeat(sre_parser.parse(pattern, re.IGNORECASE)):
         return (
-            f'{_q(pattern)} repeats a group that itself repeats (like "(a+)+"), which can take '
+            f'{quote(pattern)} repeats a group that itself repeats (like "(a+)+"), which can take '
             "exponential time on a long subject; rewrite it without the nested repeat"
         )
     if _repeated_alternation(sre_parser.parse(pattern, re.IGNORECASE)):
         return (
-            f'{_q(pattern)} repeats a group of alternatives (like "(a|aa)+"), which can take exponential time on '
+            f'{quote(pattern)} repeats a group of alternatives (like "(a|aa)+"), which can take exponential time on '
             "a long subject; rewrite it without the repeat, or with a character class such as [ab]+"
         )
     if compiled.search("") is not None:
-        return f"{_q(pattern)} matches an empty subject, so it would match every event"
+        return f"{quote(pattern)} matches an empty subject, so it would match every event"
     return None
 
 

@@ -6,7 +6,6 @@ SlotError, each naming the file (or settings place), the slot and the field.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 from ..errors import SlotError
 from ..rules import CATEGORIES
 from ..settings import TeamSettings
+from ..tomlcheck import quote, type_name, unknown_key
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -91,7 +91,7 @@ def parse_slots(text: str, source: str = "<slots>", categories: Sequence[str] = 
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SlotError(f"{source}: TOML syntax error: {exc}") from None
-    problems = [f"{source}: {_unknown_key(key, TOP_KEYS)}" for key in doc if key not in TOP_KEYS]
+    problems = [f"{source}: {unknown_key(key, TOP_KEYS)}" for key in doc if key not in TOP_KEYS]
     raw = doc.get("slot", [])
     if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
         problems.append(f"{source}: slot: expected [[slot]] tables")
@@ -117,8 +117,8 @@ def validate_slots(raw: Sequence[Mapping[str, Any]], source: str, categories: Se
         if slot is None:
             continue
         if slot.name in first_use:
-            problems.append(f"{source}: slot {_q(slot.name)}: name: duplicate slot name: slot #{first_use[slot.name]} "
-                            "already uses it")
+            problems.append(f"{source}: slot {quote(slot.name)}: name: duplicate slot name: "
+                            f"slot #{first_use[slot.name]} already uses it")
             continue
         first_use[slot.name] = number
         slots.append(slot)
@@ -131,24 +131,24 @@ def validate_slots(raw: Sequence[Mapping[str, Any]], source: str, categories: Se
 def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[str, ...],
           problems: list[str]) -> Slot | None:
     name = raw.get("name")
-    label = f"{source}: slot {_q(name)}" if isinstance(name, str) and name.strip() else f"{source}: slot #{number}"
+    label = f"{source}: slot {quote(name)}" if isinstance(name, str) and name.strip() else f"{source}: slot #{number}"
     mine: list[str] = []
 
     def bad(fld: str, message: str) -> None:
         mine.append(f"{label}: {fld}: {message}")
 
-    mine.extend(f"{label}: {_unknown_key(key, SLOT_KEYS)}" for key in raw if key not in SLOT_KEYS)
+    mine.extend(f"{label}: {unknown_key(key, SLOT_KEYS)}" for key in raw if key not in SLOT_KEYS)
     for key in REQUIRED_KEYS:
         if key not in raw:
             bad(key, "missing")
     if "name" in raw and (not isinstance(name, str) or not name.strip()):
-        bad("name", f"expected a non-empty string, got {_type(name)}")
+        bad("name", f"expected a non-empty string, got {type_name(name)}")
 
     days: list[int] = []
     if "days" in raw:
         value = raw["days"]
         if not isinstance(value, list) or not value:
-            bad("days", f"expected a non-empty list of days ({', '.join(DAY_NAMES)}), got {_type(value)}")
+            bad("days", f"expected a non-empty list of days ({', '.join(DAY_NAMES)}), got {type_name(value)}")
         else:
             for i, d in enumerate(value):
                 text = d.strip().lower() if isinstance(d, str) else None
@@ -157,14 +157,14 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
                 elif text in FULL_DAY_NAMES:
                     days.append(FULL_DAY_NAMES.index(text))
                 else:
-                    bad(f"days[{i}]", f"unknown day {_q(d)} (use {', '.join(DAY_NAMES)})")
+                    bad(f"days[{i}]", f"unknown day {quote(d)} (use {', '.join(DAY_NAMES)})")
 
     clocks: dict[str, time] = {}
     for key in ("start", "end"):
         if key in raw:
             got = _clock(raw[key])
             if got is None:
-                bad(key, f"{_q(raw[key])} is not a time of day (use HH:MM)")
+                bad(key, f"{quote(raw[key])} is not a time of day (use HH:MM)")
             else:
                 clocks[key] = got
     if len(clocks) == 2 and clocks["end"] <= clocks["start"]:
@@ -174,20 +174,20 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
     if "allow" in raw:
         value = raw["allow"]
         if not isinstance(value, list):
-            bad("allow", f"expected a list of categories, got {_type(value)}")
+            bad("allow", f"expected a list of categories, got {type_name(value)}")
         else:
             for i, a in enumerate(value):
                 if isinstance(a, str) and (a in categories or a == STATUTORY):
                     allow.append(a)
                 else:
-                    bad(f"allow[{i}]", f"unknown category {_q(a)} (use {', '.join(categories)} or {STATUTORY})")
+                    bad(f"allow[{i}]", f"unknown category {quote(a)} (use {', '.join(categories)} or {STATUTORY})")
 
     dates: dict[str, date] = {}
     for key in ("since", "until"):
         if key in raw:
             got_date = _date(raw[key])
             if got_date is None:
-                bad(key, f"{_q(raw[key])} is not a date (use YYYY-MM-DD)")
+                bad(key, f"{quote(raw[key])} is not a date (use YYYY-MM-DD)")
             else:
                 dates[key] = got_date
     if "since" in dates and "until" in dates and dates["until"] < dates["since"]:
@@ -197,7 +197,7 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
     if "people" in raw:
         value = raw["people"]
         if not isinstance(value, list) or not value or not all(isinstance(p, str) and p.strip() for p in value):
-            bad("people", f"expected a non-empty list of mailbox addresses, got {_type(value)}")
+            bad("people", f"expected a non-empty list of mailbox addresses, got {type_name(value)}")
         else:
             people = tuple(dict.fromkeys(p.strip().lower() for p in value))
 
@@ -223,7 +223,7 @@ def overlaps(slots: Sequence[Slot]) -> list[str]:
                 continue
             start, end = max(a.start, b.start), min(a.end, b.end)
             days = ", ".join(DAY_NAMES[d] for d in shared_days)
-            out.append(f"slot {_q(a.name)}: start/end: overlaps slot {_q(b.name)} on {days} "
+            out.append(f"slot {quote(a.name)}: start/end: overlaps slot {quote(b.name)} on {days} "
                        f"{clock_text(start)}-{clock_text(end)} (one person's slots must not overlap)")
     return out
 
@@ -258,20 +258,6 @@ def _date(value: Any) -> date | None:
     return None
 
 
-def _q(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
 
 
-def _type(value: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
-    if isinstance(value, dict):
-        return "a table"
-    return f"{names.get(type(value), type(value).__name__)} {_q(value)}"
 
-
-def _unknown_key(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {_q(close[0])}?" if close else f"expected one of {', '.join(known)}"
-    return f"unknown key {_q(key)} ({hint})"
