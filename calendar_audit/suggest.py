@@ -93,6 +93,19 @@ def weights_of(config: SuggestSettings) -> dict[str, float]:
     return weights
 
 
+#: a few words per reason, for a terminal read between visits; the sentences say it in full
+LABELS = {
+    "in_protected_slot": "in your protected time",
+    "double_booked": "clashes with direct work",
+    "no_clear_purpose": "no clear purpose",
+    "optional": "you are optional",
+    "teammate_attending": "a teammate is going",
+    "recurring_heavy": "heavy recurring series",
+    "large": "large meeting",
+    "after_hours": "after your hours",
+}
+
+
 def sentence(code: str, config: SuggestSettings) -> str:
     """The plain-words sentence for a reason (no subject, no case detail)."""
     sentences = {

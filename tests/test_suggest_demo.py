@@ -101,7 +101,7 @@ def test_cli_ranks_the_demo_practitioners_week_without_subjects_and_writes_csv_a
     assert code == 0, text
     assert "2026-10-26 to 2026-11-01" in text  # the Monday of the demo's last week, not today
     assert "Quick sync" not in text and "Phoenix" not in text  # purposes, not subjects
-    assert "meeting (no rule matched)" in text and "You were invited as optional." in text
+    assert "meeting (no rule matched)" in text and "you are optional" in text
     with open("out/suggestions.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["person", "event_id", "start", "end", "score", "reasons", "reply"]

@@ -34,7 +34,7 @@ from ..metrics import leave_days
 from ..settings import Settings
 from ..slots import slot_occurrences
 from ..sources import SourceRequest, load_source
-from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, candidates, suggest, team_view
+from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, LABELS, candidates, suggest, team_view
 from ..window import Window, parse_date
 from .options import Context, add_out_option, add_rules_option, add_source_options, rules_of, settings_of
 from .slots import add_slots_option, policy_of
@@ -125,17 +125,17 @@ def purpose_text(category: str, rule: str) -> str:
     return f"{category} ({rule})"
 
 
-def suggestions_table(found: pd.DataFrame, tz: str, show_subjects: bool) -> Table:
-    table = Table(header_style="bold", show_lines=True)
-    columns = ["#", "when", *(("subject",) if show_subjects else ()), "purpose", "score", "why you could decline",
-               "hours freed"]
+def suggestions_table(found: pd.DataFrame, tz: str, show_subjects: bool, verbose: bool = False) -> Table:
+    table = Table(header_style="bold", show_lines=True, caption="reasons in full: suggestions.csv / .json, --verbose")
+    columns = ["#", "when", *(("subject",) if show_subjects else ()), "purpose", "score", "why", "hours"]
     for c in columns:
         table.add_column(c, overflow="fold")
     for i, row in enumerate(found.itertuples(index=False), start=1):
         cells = [str(i), when_text(row.start, row.end, tz)]
         if show_subjects:
             cells.append(str(row.subject))
-        cells += [purpose_text(str(row.category), str(row.rule)), f"{row.score:.1f}", "\n".join(row.sentences),
+        why = row.sentences if verbose else [LABELS[c] for c in str(row.reasons).split(";") if c]
+        cells += [purpose_text(str(row.category), str(row.rule)), f"{row.score:.1f}", "\n".join(why),
                   f"{row.hours:.2f}"]
         table.add_row(*cells)
     return table
@@ -241,7 +241,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                           f"{'s' if len(found) != 1 else ''} you could decline, "
                           f"{found['hours'].sum() if len(found) else 0:.2f} hours", highlight=False)
         if len(found):
-            ctx.console.print(suggestions_table(found, settings.timezone, args.show_subjects))
+            ctx.console.print(suggestions_table(found, settings.timezone, args.show_subjects, args.verbose))
         for path in written:
             ctx.console.print(f"wrote {path}", highlight=False)
     if args.respond:
