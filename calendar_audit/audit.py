@@ -48,10 +48,15 @@ def people_of(data: SourceData, events: pd.DataFrame) -> list[str]:
 
 
 def working_hours_map(data: SourceData, settings: Settings) -> dict[str, WorkingHours]:
-    """Per-person settings win over mailbox settings; everyone else gets the team default."""
+    """Per-person settings win over mailbox settings; everyone else gets the team default.
+
+    Keys are matched without regard to case (``Sam.Jones@...`` in the settings is ``sam.jones@...`` in a mailbox),
+    and the map answers for every spelling the source uses.
+    """
     hours = {k.lower(): v for k, v in data.working_hours.items()}
     hours.update(settings.person_hours())
-    return hours
+    names = {*data.people, *data.working_hours, *data.events["person"].unique()}
+    return {name: hours[name.lower()] for name in names if name.lower() in hours}
 
 
 def audit(data: SourceData, rules: RuleSet, window: Window, settings: Settings, *,

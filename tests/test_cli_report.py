@@ -166,3 +166,18 @@ def test_every_command_has_help():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for name in sub.choices:
         assert f"calendar-audit {name}" in readme, f"{name} is not in the README"
+
+
+def test_per_person_hours_match_a_file_stem_whatever_its_case(tmp_path):
+    """A settings key "Part.Timer" still applies to the file part.timer.ics (and the reverse)."""
+    export = tmp_path / "Part.Timer.ics"
+    export.write_bytes(SAM.read_bytes())
+    config = tmp_path / "settings.toml"
+    config.write_text('[people."part.timer"]\nworking_hours = { days = ["mon", "tue", "wed", "thu"], '
+                      'start = "08:00", end = "16:00" }\n')
+    code, _, err = run_cli("report", "--ics", str(export), "--config", str(config), "--from", "2026-10-12",
+                           "--to", "2026-10-18", "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"),
+                           "--format", "csv")
+    assert (code, err) == (0, "")
+    [row] = read_csv(tmp_path / "out" / "person_week.csv")
+    assert (row["person"], row["working_hours"]) == ("Part.Timer", "32")
