@@ -3,6 +3,12 @@
 Pseudonyms are ``person-`` + the first 8 hex digits of HMAC-SHA256(secret salt, lower-cased address or file stem):
 stable across runs with the same salt, so a person can be followed week to week, and not reversible by someone
 who lacks the salt (a plain hash of an address is: addresses are guessable). Pure: no files, no environment.
+
+Every command that reads calendars applies the same step right after loading (``audit`` for ``report``,
+:func:`private` for ``slots check`` and ``suggest``), so every file and terminal line they write shows pseudonyms.
+Write commands (``slots book/unbook``, ``suggest --respond``) still talk to Microsoft 365 with the real mailbox and
+record it in the audit log (an operational record kept owner-only, not a shared output): :meth:`Pseudonyms.real`
+turns a pseudonym back into the address it stands for, and only what they print goes through the pseudonyms.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Protocol
 
 import pandas as pd
 
@@ -38,6 +45,31 @@ def salt_of(settings: Settings) -> str:
     return salt
 
 
+class Names(Protocol):
+    """How people are shown: as pseudonyms, or as they are."""
+
+    def __call__(self, who: str) -> str: ...
+    def text(self, value: str) -> str: ...
+    def real(self, shown: str) -> str: ...
+    def given(self, who: str) -> str: ...
+
+
+class AsTheyAre:
+    """Names shown unchanged (pseudonyms off): the same interface as :class:`Pseudonyms`."""
+
+    def __call__(self, who: str) -> str:
+        return who
+
+    def text(self, value: str) -> str:
+        return value
+
+    def real(self, shown: str) -> str:
+        return shown
+
+    def given(self, who: str) -> str:
+        return who
+
+
 class Pseudonyms:
     """Replaces every address and person name it is given, in values, tuples and free text."""
 
@@ -59,12 +91,25 @@ class Pseudonyms:
             value = re.sub(re.escape(key), self.known[key], value, flags=re.IGNORECASE)
         return re.sub(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", lambda m: self(m.group(0)), value)
 
+    def real(self, shown: str) -> str:
+        """``shown`` (a pseudonym, or an event id with one inside) with every pseudonym replaced by the
+        lower-cased address or stem it stands for: what a Graph write needs."""
+        reverse = {v: k for k, v in self.known.items()}
+        return re.sub(re.escape(PREFIX) + r"[0-9a-f]{8}", lambda m: reverse.get(m.group(0), m.group(0)), shown)
 
-def pseudonymise(data: SourceData, salt: str, person_hours: Mapping[str, WorkingHours] | None = None) -> SourceData:
+    def given(self, who: str) -> str:
+        """What a user typed (a real address or stem, or a pseudonym) as it is shown: its pseudonym."""
+        key = who.strip().lower()
+        return key if key in self.known.values() else self(key)
+
+
+def pseudonymise(data: SourceData, salt: str, person_hours: Mapping[str, WorkingHours] | None = None, *,
+                 names: Pseudonyms | None = None) -> SourceData:
     """``data`` with person, organizer and attendees replaced by pseudonyms everywhere (frame, people, working
     hours, failures, notes). ``person_hours`` (settings' per-person hours, keyed by real address) are merged in
-    under the pseudonyms, as they would have been matched by address."""
-    names = Pseudonyms(salt)
+    under the pseudonyms, as they would have been matched by address. ``names``, when given, learns every name
+    (so a write command can map pseudonyms back to mailboxes)."""
+    names = names if names is not None else Pseudonyms(salt)
     for who in [*data.people, *(f.person for f in data.failures)]:
         names(who)
     events = data.events.copy()
@@ -91,11 +136,23 @@ def pseudonymise(data: SourceData, salt: str, person_hours: Mapping[str, Working
     )
 
 
+def names_of(settings: Settings) -> Names:
+    """How these settings show people: pseudonyms under the salt, or as they are."""
+    return Pseudonyms(salt_of(settings)) if settings.privacy.pseudonymise else AsTheyAre()
+
+
+def private(data: SourceData, settings: Settings) -> tuple[SourceData, Names]:
+    """The privacy step every reading command applies right after loading: the data its outputs may see, and
+    the names used (to show a typed address as its pseudonym, or to map a pseudonym back for a Graph write)."""
+    names = names_of(settings)
+    if not isinstance(names, Pseudonyms):
+        return data, names
+    return pseudonymise(data, names.salt, settings.person_hours(), names=names), names
+
+
 def apply_privacy(data: SourceData, settings: Settings) -> SourceData:
     """Pseudonymise when the settings ask for it; otherwise ``data`` unchanged."""
-    if not settings.privacy.pseudonymise:
-        return data
-    return pseudonymise(data, salt_of(settings), settings.person_hours())
+    return private(data, settings)[0]
 
 
 def group_withheld(people: Iterable[str], min_group_size: int, allow_small: bool = False) -> str:

@@ -54,6 +54,11 @@ def add_out_option(p: argparse.ArgumentParser, default_hint: str = "the settings
     p.add_argument("--out", type=Path, metavar="DIR", help=f"folder for the files written (default: {default_hint})")
 
 
+def add_small_team_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-small-team", action="store_true",
+                   help="show team totals even for fewer people than privacy.min_group_size (they reveal individuals)")
+
+
 def add_reading_options(p: argparse.ArgumentParser) -> None:
     """Everything a command that reads calendars takes: source, window, rules, output folder."""
     add_source_options(p)

@@ -11,7 +11,7 @@ from ..metrics import AuditResult
 from ..settings import Settings
 from ..sources import SourceRequest, load_source
 from ..writers import print_summary, write_report
-from .options import Context, add_reading_options, dates_of, rules_of, settings_of
+from .options import Context, add_reading_options, add_small_team_option, dates_of, rules_of, settings_of
 
 FORMATS = ("html", "csv", "xlsx", "json")
 
@@ -32,8 +32,7 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                    help="comma-separated among html, csv, xlsx, json (default: html,csv)")
     p.add_argument("--include-subjects", action="store_true",
                    help="show meeting subjects in the outputs (they can name children: share with care)")
-    p.add_argument("--allow-small-team", action="store_true",
-                   help="show team totals even for fewer people than privacy.min_group_size (they reveal individuals)")
+    add_small_team_option(p)
     from .slots import add_policy_options  # protected-slot sections: --slots FILE, --compare-at DATE
 
     add_policy_options(p)

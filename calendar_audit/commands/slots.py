@@ -1,4 +1,9 @@
-"""`calendar-audit slots check|book|unbook`: protected-slot compliance, and holds booked into calendars."""
+"""`calendar-audit slots check|book|unbook`: protected-slot compliance, and holds booked into calendars.
+
+With privacy.pseudonymise on, ``check`` pseudonymises right after loading (people and organisers in both CSV files
+and on the terminal), and withholds the team line below privacy.min_group_size unless --allow-small-team.
+``book``/``unbook`` write to the real mailboxes and log them in the audit log; what they print shows pseudonyms.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from rich.table import Table
 from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
 from ..metrics import AuditResult
+from ..privacy import Names, group_withheld, names_of, private
 from ..settings import Settings
 from ..slots import Slot, load_slots, parse_slots, slots_from_team
 from ..slots.compliance import SlotResult, compliance_csv, measure_slots, violations_csv
@@ -22,7 +28,7 @@ from ..sources import SourceRequest, load_source
 from ..window import Window, parse_date
 from ..writers.section import Section
 from ..writers.tables import write_table_csv
-from .options import Context, add_reading_options, add_rules_option, rules_of, settings_of
+from .options import Context, add_reading_options, add_rules_option, add_small_team_option, rules_of, settings_of
 
 NO_POLICY = ("no protected-slot policy: give --slots FILE (a file of [[slot]] tables), or add "
              "[[teams.protected_slots]] tables to the team in the settings file")
@@ -39,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "event outside the slot's purpose that overlapped it; writes slot_compliance.csv and slot_violations.csv.")
     add_reading_options(check)
     add_slots_option(check)
+    add_small_team_option(check)
     check.set_defaults(handler=run_check)
     for name, handler, text in (
         ("book", run_book, "book a hold in each person's calendar for every future slot occurrence"),
@@ -93,33 +100,39 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
     if not slots:
         raise InputError(NO_POLICY)
     loaded = load_source(request, settings, ctx.today)
-    events = prepare_events(loaded.data.events, rules, loaded.window, settings)
-    people = people_of(loaded.data, events)
+    data, _ = private(loaded.data, settings)  # pseudonyms before anything is measured, written or printed
+    events = prepare_events(data.events, rules, loaded.window, settings)
+    people = people_of(data, events)
     result = measure_slots(events, people, loaded.window, slots, rules.categories,
-                           working_hours_map(loaded.data, settings), settings.team_hours())
+                           working_hours_map(data, settings), settings.team_hours())
     out = args.out or Path(settings.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [write_table_csv(compliance_csv(result.compliance), out / "slot_compliance.csv"),
                write_table_csv(violations_csv(result.violations, loaded.window.tz), out / "slot_violations.csv")]
-    print_check(ctx, slots, result, loaded.label, loaded.window.first, loaded.window.last)
+    withheld = group_withheld(people, settings.privacy.min_group_size, args.allow_small_team)
+    print_check(ctx, slots, result, loaded.label, loaded.window.first, loaded.window.last, withheld)
     for path in written:
         ctx.console.print(f"wrote {path}", highlight=False)
-    for failure in loaded.data.failures:
+    for failure in data.failures:
         ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
                       markup=False, highlight=False)
-    return 3 if loaded.data.failures else 0
+    return 3 if data.failures else 0
 
 
-def print_check(ctx: Context, slots: list[Slot], result: SlotResult, label: str, first: date, last: date) -> None:
-    """A short summary: the policy, the team's kept rate, and each person's slots."""
+def print_check(ctx: Context, slots: list[Slot], result: SlotResult, label: str, first: date, last: date,
+                withheld: str = "") -> None:
+    """A short summary: the policy, the team's kept rate (or why it is withheld), and each person's slots."""
     c, v = result.compliance, result.violations
     ctx.console.print(f"Protected slots, {label}, {first} to {last}", highlight=False)
     for slot in slots:
         ctx.console.print(f"  {slot.describe()}", highlight=False, markup=False)
     total, kept = float(c["slot_hours"].sum()), float(c["slot_kept_hours"].sum())
     rate = f"{100 * kept / total:.1f}%" if total else "-"
-    ctx.console.print(f"Team: {kept:.1f} of {total:.1f} protected hours kept ({rate}); {len(v)} violations",
-                      highlight=False)
+    if withheld:
+        ctx.console.print(withheld, style="yellow", highlight=False, markup=False)
+    else:
+        ctx.console.print(f"Team: {kept:.1f} of {total:.1f} protected hours kept ({rate}); {len(v)} violations",
+                          highlight=False)
     table = Table("person", "slot hours", "kept", "kept %", "violations", "self-booked")
     per = c.groupby("person", sort=False)[["slot_hours", "slot_kept_hours"]].sum()
     counts = v.groupby("person").size()
@@ -181,6 +194,7 @@ def run_book(args: argparse.Namespace, ctx: Context) -> int:
     log = AuditLog(default_audit_log(settings))
     result = asyncio.run(book_holds_async(settings, team, slots, window, now, log, apply=args.apply,
                                           restore=args.restore))
+    names = names_of(settings)  # Graph and the audit log saw real mailboxes; the terminal sees pseudonyms
     tz = window.tz
     verb = "Booking" if args.apply else "Plan (dry run: nothing is written; add --apply to book)"
     ctx.console.print(f"{verb}: holds for {window.first} to {window.last}", highlight=False)
@@ -191,14 +205,14 @@ def run_book(args: argparse.Namespace, ctx: Context) -> int:
                                "deleted": "deleted by the person: not recreated (use --restore)"}[h.status]
         conflicts = ", ".join(f"{c.start.tz_convert(tz):%H:%M}-{c.end.tz_convert(tz):%H:%M} {c.show_as}"
                               for c in h.conflicts)
-        table.add_row(h.person, h.slot, when, status, conflicts or "-")
+        table.add_row(names(h.person), h.slot, when, status, conflicts or "-")
     ctx.console.print(table)
     counts = {s: sum(h.status == s for h in result.holds) for s in ("new", "exists", "deleted", "restore")}
     created = sum(h.outcome == "created" for h in result.holds)
     ctx.console.print(f"{counts['new'] + counts['restore']} to book, {counts['exists']} booked already, "
                       f"{counts['deleted']} deleted by their owner, {sum(bool(h.conflicts) for h in result.holds)} "
                       f"with conflicting meetings (left as they are); {created} created", highlight=False)
-    return _report_failures(ctx, result.failures)
+    return _report_failures(ctx, result.failures, names)
 
 
 def run_unbook(args: argparse.Namespace, ctx: Context) -> int:
@@ -210,18 +224,19 @@ def run_unbook(args: argparse.Namespace, ctx: Context) -> int:
     window = booking_window(args, settings, ctx.today)
     log = AuditLog(default_audit_log(settings))
     result = asyncio.run(unbook_holds_async(settings, team, window, log, apply=args.apply))
+    names = names_of(settings)
     verb = "removed" if args.apply else "would be removed (dry run: add --apply)"
     by_person: dict[str, int] = {}
     for person, _ in result.removed:
         by_person[person] = by_person.get(person, 0) + 1
     for person, n in by_person.items():
-        ctx.console.print(f"{person}: {n} hold{'s' if n != 1 else ''} {verb}", highlight=False)
+        ctx.console.print(f"{names(person)}: {n} hold{'s' if n != 1 else ''} {verb}", highlight=False)
     ctx.console.print(f"{len(result.removed)} holds {verb}", highlight=False)
-    return _report_failures(ctx, result.failures)
+    return _report_failures(ctx, result.failures, names)
 
 
-def _report_failures(ctx: Context, failures: list) -> int:
+def _report_failures(ctx: Context, failures: list, names: Names) -> int:
     for failure in failures:
-        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
+        ctx.err.print(f"calendar-audit: mailbox failed: {names(failure.person)}: {names.text(failure.reason)}",
                       markup=False, highlight=False)
     return 3 if failures else 0

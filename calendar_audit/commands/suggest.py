@@ -13,12 +13,18 @@ Decisions the design left open
 - Which meetings are answered with --respond: every suggestion scoring at least --min-score (default: all), or
   only those named by --event ID (repeatable; an ID that is not a suggestion is refused, saying why).
 - Responding needs Graph event ids, so --apply needs --source graph or store (or --me); a dry run works anywhere.
+- With privacy.pseudonymise on, the calendars are pseudonymised right after loading, so every file and line shows
+  pseudonyms; --person takes the real address (or file stem) or its pseudonym. --respond still answers through
+  the real mailbox, and the audit log (an owner-only operational record, not a shared output) records it; the
+  lines printed about it show the pseudonym.
+- The team view's total line is withheld below privacy.min_group_size unless --allow-small-team.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,12 +37,21 @@ from ..actions.responses import ResponseOutcome, plans_for, send_responses
 from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
 from ..metrics import leave_days
+from ..privacy import AsTheyAre, Names, group_withheld, private
 from ..settings import Settings
 from ..slots import slot_occurrences
 from ..sources import SourceRequest, load_source
 from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, LABELS, candidates, suggest, team_view
 from ..window import Window, parse_date
-from .options import Context, add_out_option, add_rules_option, add_source_options, rules_of, settings_of
+from .options import (
+    Context,
+    add_out_option,
+    add_rules_option,
+    add_small_team_option,
+    add_source_options,
+    rules_of,
+    settings_of,
+)
 from .slots import add_slots_option, policy_of
 
 
@@ -52,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_rules_option(p)
     add_out_option(p)
     add_slots_option(p)
+    add_small_team_option(p)
     p.add_argument("--person", metavar="P", help="whose meetings (mailbox address or .ics file name)")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                    help="first day (default: today; for the demo team, the Monday of its last week)")
@@ -102,12 +118,13 @@ def read(args: argparse.Namespace, ctx: Context, settings: Settings, days: int) 
     return loaded, Window(first, last, settings.timezone), kind
 
 
-def person_of(args: argparse.Namespace, people: list[str], label: str) -> str | None:
+def person_of(args: argparse.Namespace, people: list[str], label: str, names: Names) -> str | None:
     if args.person:
         known = {p.lower(): p for p in people}
-        if args.person.lower() not in known:
+        shown = names.given(args.person).lower()
+        if shown not in known:
             raise InputError(f"--person {args.person!r}: no such person in {label}")
-        return known[args.person.lower()]
+        return known[shown]
     if args.me and people:
         return people[0]
     return None
@@ -184,9 +201,11 @@ def chosen(found: pd.DataFrame, args: argparse.Namespace, events: pd.DataFrame, 
     return found[found["event_id"].isin(args.event)]
 
 
-def print_outcomes(ctx: Context, outcomes: list[ResponseOutcome], apply: bool, me: bool) -> None:
+def print_outcomes(ctx: Context, outcomes: list[ResponseOutcome], apply: bool, me: bool,
+                   names: Names | None = None) -> None:
+    names = names or AsTheyAre()
     for o in outcomes:
-        target = f"POST /{o.plan.path(me)}"
+        target = f"POST /{replace(o.plan, mailbox=names(o.plan.mailbox)).path(me)}"
         if o.outcome == "would_send":
             ctx.console.print(f"would send {target} " + json.dumps(o.plan.body(), ensure_ascii=False),
                               markup=False, highlight=False, soft_wrap=True)
@@ -195,7 +214,8 @@ def print_outcomes(ctx: Context, outcomes: list[ResponseOutcome], apply: bool, m
         elif o.outcome == "sent":
             ctx.console.print(f"sent {target}", markup=False, highlight=False)
         else:
-            ctx.err.print(f"calendar-audit: response failed: {target}: {o.outcome.removeprefix('failed: ')}",
+            ctx.err.print(f"calendar-audit: response failed: {target}: "
+                          f"{names.text(o.outcome.removeprefix('failed: '))}",
                           markup=False, highlight=False)
     if not apply:
         ctx.console.print("dry run: nothing was sent (add --apply to send)", highlight=False)
@@ -213,14 +233,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     # a bad policy is refused before any calendar is read
     slots = policy_of(args, settings, request_of(args).kind(settings), rules.categories)
     loaded, window, kind = read(args, ctx, settings, days)
-    events = prepare_events(loaded.data.events, rules, window, settings)
-    people = people_of(loaded.data, events)
-    person = person_of(args, people, loaded.label)
+    data, names = private(loaded.data, settings)  # pseudonyms before anything is scored, written or printed
+    events = prepare_events(data.events, rules, window, settings)
+    people = people_of(data, events)
+    person = person_of(args, people, loaded.label, names)
     occurrences = slot_occurrences(slots, people, window, leave_days(events))
-    hours = working_hours_map(loaded.data, settings)
+    hours = working_hours_map(data, settings)
     out = args.out or Path(settings.output_dir)
-    failed = bool(loaded.data.failures)
-    for failure in loaded.data.failures:
+    failed = bool(data.failures)
+    for failure in data.failures:
         ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}", markup=False,
                       highlight=False)
 
@@ -229,7 +250,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             raise InputError("--respond: name whose meetings to answer with --person (or use --me)")
         table = team_view(events, people, window, settings.suggest, hours=hours,
                           default_hours=settings.team_hours(), occurrences=occurrences, slots=slots)
-        return finish_team(ctx, args, table, window, out, loaded.label) or (3 if failed else 0)
+        withheld = group_withheld(people, settings.privacy.min_group_size, args.allow_small_team)
+        return finish_team(ctx, args, table, window, out, loaded.label, withheld) or (3 if failed else 0)
 
     found = suggest(events, person, window, settings.suggest, hours=hours.get(person.lower(), settings.team_hours()),
                     occurrences=occurrences, slots=slots)
@@ -250,16 +272,19 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                              "(use --config with --source graph or store, or --me)")
         picked = chosen(found, args, events, person, window)
         log = AuditLog(default_audit_log(settings))
-        outcomes = send_responses(plans_for(picked, args.respond), settings, log, apply=args.apply, me=args.me)
-        print_outcomes(ctx, outcomes, args.apply, args.me)
+        # Graph and the audit log need the real mailbox (and event id) behind each pseudonym
+        plans = [replace(p, mailbox=names.real(p.mailbox), event_id=names.real(p.event_id))
+                 for p in plans_for(picked, args.respond)]
+        outcomes = send_responses(plans, settings, log, apply=args.apply, me=args.me)
+        print_outcomes(ctx, outcomes, args.apply, args.me, names)
         if any(o.outcome.startswith("failed") for o in outcomes):
             failed = True
     return 3 if failed else 0
 
 
 def finish_team(ctx: Context, args: argparse.Namespace, table: pd.DataFrame, window: Window, out: Path,
-                label: str) -> int:
-    """Print and write the team view (no subjects, no event detail)."""
+                label: str, withheld: str = "") -> int:
+    """Print and write the team view (no subjects, no event detail); the total line unless ``withheld``."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "suggestions_team.csv"
     table.to_csv(path, index=False)
@@ -276,5 +301,10 @@ def finish_team(ctx: Context, args: argparse.Namespace, table: pd.DataFrame, win
         view.add_row(row.person, str(row.suggestions), f"{row.hours_freed:.2f}")
     ctx.console.print(f"team view, {window.first} to {window.last} ({label})", highlight=False)
     ctx.console.print(view)
+    if withheld:
+        ctx.console.print(withheld, style="yellow", highlight=False, markup=False)
+    else:
+        ctx.console.print(f"Team: {int(table['suggestions'].sum())} meetings could be declined, "
+                          f"{float(table['hours_freed'].sum()):.2f} hours freed", highlight=False)
     ctx.console.print(f"wrote {path}", highlight=False)
     return 0

@@ -1,5 +1,9 @@
 """Report sections for a protected-slot policy: compliance (kept rate, who is overrun, by whom, by what) and the
-before/after comparison. Pure: an AuditResult and slots in, writers' Sections out."""
+before/after comparison. Pure: an AuditResult and slots in, writers' Sections out.
+
+When the result's ``withheld_reason`` is set (fewer people than privacy.min_group_size), the team figures (the
+kept totals, the kept rate per week, the purposes summed over the team, the team's before/after change and its
+chart) give way to that explanation; the per-person and per-organiser rows stay."""
 
 from __future__ import annotations
 
@@ -27,13 +31,14 @@ def slot_result(result: AuditResult, slots: Sequence[Slot], *, ignore_since: boo
 
 def policy_sections(result: AuditResult, slots: Sequence[Slot], compare_at: date | None = None) -> list[Section]:
     """The compliance section, and the before/after section when the policy (or ``compare_at``) gives a date."""
-    sections = [compliance_section(slot_result(result, slots), slots)] if slots else []
+    withheld = result.withheld_reason
+    sections = [compliance_section(slot_result(result, slots), slots, withheld)] if slots else []
     cutoff = compare_at or min((s.since for s in slots if s.since), default=None)
     if cutoff is not None and result.window.first < cutoff <= result.window.last:
         shadow = (slot_result(result, slots, ignore_since=True).compliance if slots
                   else pd.DataFrame({c: [] for c in COMPLIANCE_COLUMNS}))
         evaluation = before_after(result.person_week, shadow, cutoff)
-        sections.append(before_after_section(evaluation, weekly_trend(result.team_week, shadow)))
+        sections.append(before_after_section(evaluation, weekly_trend(result.team_week, shadow), withheld))
     return sections
 
 
@@ -77,12 +82,20 @@ def overrun_purposes(measured: SlotResult) -> pd.DataFrame:
     return per[["category", "rule", "violations", "people", "overlap_hours"]].head(TOP)
 
 
-def compliance_section(measured: SlotResult, slots: Sequence[Slot]) -> Section:
-    """Kept rate per week, the people most often overrun, and the organisers and purposes that overrun most."""
+def compliance_section(measured: SlotResult, slots: Sequence[Slot], withheld: str = "") -> Section:
+    """Kept rate per week, the people most often overrun, and the organisers and purposes that overrun most;
+    with ``withheld`` (too few people) the explanation instead of the team's totals, weekly rate and purposes."""
     c = measured.compliance
     total, kept = float(c["slot_hours"].sum()), float(c["slot_kept_hours"].sum())
     rate = f"{100 * kept / total:.0f}%" if total else "none"
     policy = "; ".join(s.describe() for s in slots)
+    if withheld:
+        return Section(
+            title="Protected direct-work slots",
+            intro=f"Policy: {policy}. {withheld}",
+            tables=[("People whose slots were overrun most often", overrun_people(measured)),
+                    ("Organisers whose meetings overran slots most", overrun_organisers(measured))],
+        )
     intro = (f"Policy: {policy}. Of {total:,.1f} hours of protected time scheduled (less leave days), "
              f"{kept:,.1f} were kept ({rate}): free, or used for what the slot allows. "
              f"{len(measured.violations)} counted events outside the slot's purpose overlapped it.")
@@ -98,8 +111,19 @@ def compliance_section(measured: SlotResult, slots: Sequence[Slot]) -> Section:
     )
 
 
-def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame) -> Section:
-    """The team's change with its interval, each person's change, caveats, and the weekly trend."""
+def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame, withheld: str = "") -> Section:
+    """The team's change with its interval, each person's change, caveats, and the weekly trend; with
+    ``withheld`` (too few people) the explanation instead of the team's change and trend."""
+    people = evaluation.people.pivot(index="person", columns="measure", values="difference").reset_index()
+    people.columns.name = None
+    if withheld:
+        return Section(
+            title="Before and after the policy",
+            intro=(f"Weeks before and after {evaluation.cutoff:%a} {evaluation.cutoff.day} "
+                   f"{evaluation.cutoff:%b %Y} ({evaluation.weeks_before} before, {evaluation.weeks_after} after), "
+                   f"each person compared with themselves. {withheld}"),
+            tables=[("Change per person (after minus before)", people)],
+        )
     lines = []
     for row in evaluation.team.itertuples(index=False):
         if pd.notna(row.ci_low):
@@ -111,8 +135,6 @@ def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame) -> Sectio
              f"({evaluation.weeks_before} before, {evaluation.weeks_after} after), each person compared with "
              f"themselves. Slot time kept before the policy is measured over the same hours. {summary} "
              + " ".join(evaluation.caveats))
-    people = evaluation.people.pivot(index="person", columns="measure", values="difference").reset_index()
-    people.columns.name = None
     return Section(
         title="Before and after the policy",
         intro=intro,
