@@ -151,9 +151,10 @@ def test_explain_names_the_rule_and_the_reason(tmp_path):
                            str(E2E / "rules.toml"), "--person", "sam.jones@council.gov.uk")
     assert code == 0
     lines = [line for line in out.splitlines() if "Mon 19 Oct 10:30" in line]
-    assert len(lines) == 1 and "rule home-visit" in lines[0] and "counted 1.50 h" in lines[0]
-    assert any("Wed 21 Oct 09:00" in line and "excluded: you declined" in line for line in out.splitlines())
-    assert any("Sun 25 Oct 00:30" in line and "no rule matched; alone default" in line for line in out.splitlines())
+    assert len(lines) == 1 and "home-visit" in lines[0] and "1.50 h" in lines[0]
+    assert any("Wed 21 Oct 09:00" in line and "no: declined" in line for line in out.splitlines())
+    assert any("Sun 25 Oct 00:30" in line and "no rule: default for time alone" in line for line in out.splitlines())
+    assert any("Tue 20 Oct 14:00" in line and "core-group, statutory" in line for line in out.splitlines())
 
 
 def test_every_command_has_help():

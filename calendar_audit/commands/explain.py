@@ -14,12 +14,12 @@ from .options import Context, add_reading_options, rules_of, settings_of
 from .report import request_of
 
 REASONS = {
-    "cancelled": "excluded: cancelled",
-    "declined": "excluded: you declined",
-    "all_day": "excluded: all-day event",
-    "over_24h": "excluded: 24 hours or longer",
-    "free": "excluded: shown as free",
-    "response_not_counted": "excluded: response not counted (settings counted_responses)",
+    "cancelled": "no: cancelled",
+    "declined": "no: declined",
+    "all_day": "no: all-day",
+    "over_24h": "no: 24 h or more",
+    "free": "no: shown as free",
+    "response_not_counted": "no: response not counted (counted_responses)",
 }
 
 
@@ -35,23 +35,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def explain_table(events: pd.DataFrame, tz: str, show_subjects: bool) -> Table:
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("person", "when", "hours", *(("subject",) if show_subjects else ()), "category", "decided by",
-                   "counted"):
+def explain_table(events: pd.DataFrame, tz: str, show_subjects: bool, show_person: bool) -> Table:
+    """One row per event: when, how long, the rule that decided its purpose, and whether it counted."""
+    table = Table(header_style="bold", caption="counted: hours in the window; no: why it was left out")
+    columns = [*(("person",) if show_person else ()), "when", "hours", *(("subject",) if show_subjects else ()),
+               "category", "decided by", "counted"]
+    for column in columns:
         table.add_column(column, overflow="fold")
-    ordered = events.sort_values(["person", "start"])
-    for row in ordered.itertuples(index=False):
+    for row in events.sort_values(["person", "start"]).itertuples(index=False):
         start = row.start.tz_convert(tz)
         when = start.strftime("%a %d %b") if row.is_all_day else start.strftime("%a %d %b %H:%M")
         hours = (row.end - row.start).total_seconds() / 3600
         if row.matched:
-            decided = f"rule {row.rule}" + (" (statutory)" if row.statutory else "")
+            decided = row.rule + (", statutory" if row.statutory else "")
         else:
-            who = f"{row.attendee_count} other{'s' if row.attendee_count != 1 else ''}"
-            decided = f"no rule matched; {row.rule.removeprefix('default:')} default ({who})"
-        counted = f"counted {row.hours:.2f} h" if row.counted else REASONS.get(row.excluded_because, "excluded")
-        cells = [row.person, when, "all day" if row.is_all_day else f"{hours:.2f}"]
+            others = f"{row.attendee_count} other{'s' if row.attendee_count != 1 else ''}"
+            decided = f"no rule: default for {'meetings' if row.attendee_count else 'time alone'} ({others})"
+        counted = f"{row.hours:.2f} h" if row.counted else REASONS.get(row.excluded_because, "no")
+        cells = [*((row.person,) if show_person else ()), when, "all day" if row.is_all_day else f"{hours:.2f}"]
         if show_subjects:
             cells.append(row.subject)
         table.add_row(*cells, row.category, decided, counted)
@@ -70,5 +71,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             raise InputError(f"--person {args.person!r}: no such person in {loaded.label}")
     ctx.console.print(f"{loaded.label}, {loaded.window.first} to {loaded.window.last}: {len(events)} events",
                       highlight=False)
-    ctx.console.print(explain_table(events, settings.timezone, bool(args.person) or args.include_subjects))
+    ctx.console.print(explain_table(events, settings.timezone, bool(args.person) or args.include_subjects,
+                                    show_person=not args.person))
     return 0
