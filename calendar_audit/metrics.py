@@ -155,20 +155,25 @@ class Costs:
 def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -> Costs:
     """Group counted meetings with others by series (or meeting), summing person-hours."""
     meetings = events[events["counted"] & (events["attendee_count"] > 0) & (events["category"] != "direct_work")]
+    # One meeting in several mailboxes: a single event shares its iCalUId everywhere, but a series' ids are per
+    # mailbox in Graph (seriesMasterId) and per occurrence (iCalUId), so a series is known by organizer and subject.
+    recurring = meetings["series_id"] != ""
+    series_key = "series|" + meetings["organizer"].str.lower() + "|" + meetings["subject"].str.strip().str.lower()
+    single_key = meetings["ical_uid"].where(meetings["ical_uid"] != "", meetings["event_id"])
     meetings = meetings.assign(
-        key=meetings["series_id"].where(meetings["series_id"] != "",
-                                        meetings["ical_uid"].where(meetings["ical_uid"] != "", meetings["event_id"])),
+        key=series_key.where(recurring, single_key),
+        recurring=recurring,
         # rsplit, not rpartition: rpartition of an empty column has no column 2 (a team with no meetings)
         organizer_domain=meetings["organizer"].str.rsplit("@", n=1).str[-1].str.lower(),
     )
     grouped = meetings.groupby("key", sort=False).agg(
         category=("category", "first"), rule=("rule", "first"), subject=("subject", "first"),
         occurrences=("start", "nunique"), people=("person", "nunique"), hours=("hours", "sum"),
-        matched=("matched", "first"), organizer_domain=("organizer_domain", "first"),
+        matched=("matched", "first"), organizer_domain=("organizer_domain", "first"), recurring=("recurring", "any"),
     ).sort_values(["hours", "occurrences"], ascending=False).reset_index(drop=True)
     if not include_subjects:
         grouped["subject"] = ""
-    grouped.insert(0, "key", [f"{r} #{i + 1}" for i, r in enumerate(grouped["rule"])])
+    grouped.insert(0, "key", [f"{'series' if r else 'meeting'} {i + 1}" for i, r in enumerate(grouped["recurring"])])
     top_series = grouped.head(top)[["key", "category", "rule", "subject", "occurrences", "people", "hours"]]
     unclassified = grouped[~grouped["matched"].astype(bool)][
         ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]].head(top)

@@ -149,3 +149,25 @@ def test_person_with_no_events_gets_working_hours(make_events):
     table = measure(events, Window(date(2026, 10, 19), date(2026, 10, 25)), people=(SAM, "alex@council.gov.uk"))
     row = row_of(table, "2026-10-19", "alex@council.gov.uk")
     assert (row["working_hours"], row["busy_hours"]) == (40.0, 0.0)
+
+
+def test_a_series_in_two_mailboxes_is_one_costly_series():
+    """Graph gives each mailbox its own seriesMasterId; organizer and subject still make it one series."""
+    from calendar_audit.metrics import meeting_costs
+
+    rows = []
+    for person, series in (("sam@x.gov.uk", "AAMkSam"), ("alex@x.gov.uk", "AAMkAlex")):
+        for week, uid in ((19, "occ-1"), (26, "occ-2")):
+            rows.append({"person": person, "event_id": f"{person}-{week}", "series_id": series, "ical_uid": uid,
+                         "subject": "Team meeting", "organizer": "lead@x.gov.uk", "attendee_count": 5,
+                         "start": local(f"2026-10-{week} 10:00"), "end": local(f"2026-10-{week} 11:00")})
+    rows.append({"person": "sam@x.gov.uk", "event_id": "one-off", "ical_uid": "uid-9", "subject": "Panel",
+                 "organizer": "lead@x.gov.uk", "attendee_count": 3, "start": local("2026-10-20 10:00"),
+                 "end": local("2026-10-20 12:30")})
+    events = from_records(rows).assign(category="meeting", rule="team-meeting", matched=True, counted=True)
+    events["hours"] = (events["end"] - events["start"]).dt.total_seconds() / 3600
+    costs = meeting_costs(events, include_subjects=False)
+    assert costs.top_series[["key", "occurrences", "people", "hours", "subject"]].values.tolist() == [
+        ["series 1", 2, 2, 4.0, ""],
+        ["meeting 2", 1, 1, 2.5, ""],
+    ]

@@ -77,7 +77,7 @@ def events_frame() -> pd.DataFrame:
 def top_series_frame(include_subjects: bool) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "key": ["team-meeting #1", "#2"],
+            "key": ["series 1", "meeting 2"],
             "category": ["meeting", "meeting"],
             "rule": ["team-meeting", ""],
             "subject": ["Team meeting", IMG] if include_subjects else ["", ""],
