@@ -184,8 +184,8 @@ def events_table(events: pd.DataFrame, tz: str, include_subjects: bool) -> pd.Da
 # XLSX
 
 
-def _xlsx_value(value: Any) -> Any:
-    """One value as an openpyxl cell value: numbers stay numbers, text is neutralised and made XML-safe."""
+def _scalar(value: Any) -> Any:
+    """Missing -> None; numpy and pandas booleans and numbers -> Python's; anything else as it is."""
     if _missing(value):
         return None
     if isinstance(value, bool | np.bool_):
@@ -194,6 +194,14 @@ def _xlsx_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, float | np.floating):
         return float(value)
+    return value
+
+
+def _xlsx_value(value: Any) -> Any:
+    """One value as an openpyxl cell value: numbers stay numbers, text is neutralised and made XML-safe."""
+    value = _scalar(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
@@ -295,14 +303,9 @@ def write_table_xlsx(df: pd.DataFrame, path: Path, sheet: str = "Table") -> Path
 
 
 def _json_value(value: Any) -> Any:
-    if _missing(value):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value)
+    value = _scalar(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
