@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -23,8 +23,8 @@ from ..errors import ConfigError, SourceError
 from ..frame import MailboxFailure, SourceData, WorkingHours
 from ..settings import Settings, TeamSettings
 from ..window import Window
-from .graph_adapter import events_to_columns, select_fields, working_hours_from
-from .graph_client import GraphClient, GraphRequestError, Sleep
+from .graph_adapter import GraphEvent, GraphPage, decode_page, events_to_columns, select_fields, working_hours_from
+from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 UTC_PREFER = 'outlook.timezone="UTC"'
@@ -133,6 +133,20 @@ async def team_people(client: GraphClient, settings: Settings, team: TeamSetting
     return people
 
 
+async def event_pages(
+    client: GraphClient, url: str, headers: Mapping[str, str] | None = None
+) -> AsyncIterator[GraphPage]:
+    """Every page of an events collection as typed events, following ``@odata.nextLink`` to the end."""
+    next_url: str | None = url
+    while next_url:
+        content = await client.get_bytes(next_url, headers)
+        with paused_gc():
+            page = decode_page(content)
+        client.stats.pages += 1
+        yield page
+        next_url = page.next_link
+
+
 # --- one mailbox ---------------------------------------------------------------------------------------------
 async def mailbox_settings(client: GraphClient, person: str, window: Window, me: bool) -> MailboxData:
     """Working hours and time zone of one mailbox; a refusal leaves the defaults and a note."""
@@ -155,11 +169,11 @@ async def read_mailbox(client: GraphClient, settings: Settings, person: str, win
         f"&endDateTime={graph_time(window.end)}&$select={select_fields(read_agenda)}&$top={settings.graph.page_size}"
     )
     headers = prefer(UTC_PREFER, 'outlook.body-content-type="text"') if read_agenda else prefer(UTC_PREFER)
-    events: list[dict[str, Any]] = []
+    events: list[GraphEvent] = []
     hours_task = asyncio.create_task(mailbox_settings(client, person, window, me))
     try:
-        async for page in client.pages(url, headers):
-            events.extend(page.get("value") or ())
+        async for page in event_pages(client, url, headers):
+            events.extend(page.value or ())
     except BaseException:
         hours_task.cancel()
         raise

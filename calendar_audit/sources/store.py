@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
+import numpy as np
 import pandas as pd
 import platformdirs
 from kiota_abstractions.authentication import AccessTokenProvider
@@ -33,7 +35,9 @@ from ..window import Window
 from .auth import APP_NAME
 from .graph import (
     UTC_PREFER,
+    MailboxData,
     Progress,
+    event_pages,
     graph_time,
     mailbox_settings,
     merge_hours,
@@ -42,7 +46,7 @@ from .graph import (
     team_people,
     user_path,
 )
-from .graph_adapter import events_to_columns
+from .graph_adapter import GraphEvent, events_to_columns
 from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
 
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "SyncStateNotFound", "ResyncRequired"})
@@ -139,14 +143,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def rows_of(columns: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
     """Store rows from adapter columns (times as UTC nanoseconds; lists as JSON)."""
+    # The adapter writes times as uniform naive-UTC "YYYY-MM-DDTHH:MM:SS": numpy parses those in C (~8x pandas).
     starts, ends = (
-        pd.to_datetime(pd.Series(columns[k], dtype=object), utc=True).dt.as_unit("ns").astype("int64").tolist()
-        for k in ("start", "end")
+        (np.array(columns[k], dtype="datetime64[s]").astype("int64") * 1_000_000_000).tolist() for k in ("start", "end")
     )
-    dumps = json.JSONEncoder(check_circular=False).encode
-    # whole columns at a time (bools stay bools: sqlite stores them as 0/1)
-    categories = [dumps(list(c)) if c else "[]" for c in columns["outlook_categories"]]
-    attendees = [dumps(list(a)) if a else "[]" for a in columns["attendees"]]
+    encode = msgspec.json.encode  # whole columns at a time (bools stay bools: sqlite stores them as 0/1)
+    categories = [encode(c).decode() if c else "[]" for c in columns["outlook_categories"]]
+    attendees = [encode(a).decode() if a else "[]" for a in columns["attendees"]]
     return list(zip(
         columns["person"], columns["event_id"], columns["series_id"], columns["ical_uid"], columns["subject"],
         starts, ends, columns["is_all_day"], columns["show_as"], columns["response"], columns["is_cancelled"],
@@ -175,7 +178,7 @@ class _Round:
     """A finished delta round for one mailbox, applied in one transaction."""
 
     mode: str
-    items: list[dict[str, Any]]
+    items: list[GraphEvent]
     removed: set[str]
     delta_link: str
     requests: int
@@ -185,29 +188,33 @@ async def _delta_round(client: GraphClient, settings: Settings, url: str) -> _Ro
     """Page through one delta round to its deltaLink; later items override earlier ones (replays happen)."""
     headers = prefer(f"odata.maxpagesize={settings.graph.page_size}", UTC_PREFER,
                      'outlook.body-content-type="text"')
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[str, GraphEvent] = {}
     removed: set[str] = set()
     requests = 0
-    next_url: str | None = url
     delta_link = ""
-    while next_url:
-        page = await client.get_json(next_url, headers)
+    unset = msgspec.UNSET
+    async for page in event_pages(client, url, headers):
         requests += 1
-        for item in page.get("value") or ():
-            event_id = str(item.get("id") or "")
+        for item in page.value or ():
+            event_id = item.id
             if not event_id:
                 continue
-            if "@removed" in item:
+            if item.removed is not unset:
                 removed.add(event_id)
                 latest.pop(event_id, None)
             else:
                 removed.discard(event_id)
                 latest[event_id] = item
-        next_url = page.get("@odata.nextLink")
-        delta_link = page.get("@odata.deltaLink") or delta_link
+        delta_link = page.delta_link or delta_link
     if not delta_link:
         raise GraphRequestError(200, "noDeltaLink", "delta round ended without @odata.deltaLink", "")
     return _Round("", list(latest.values()), removed, delta_link, requests)
+
+
+def _delta_link(conn: sqlite3.Connection, person: str, start: str, end: str) -> tuple[str] | None:
+    return conn.execute(
+        "SELECT link FROM delta_links WHERE person=? AND window_start=? AND window_end=?", (person, start, end)
+    ).fetchone()
 
 
 def _needs_resync(error: GraphRequestError) -> bool:
@@ -219,9 +226,7 @@ async def sync_mailbox(
 ) -> MailboxSync:
     """Bring one mailbox's events in the window up to date, in one transaction."""
     start, end = graph_time(window.start), graph_time(window.end)
-    row = conn.execute(
-        "SELECT link FROM delta_links WHERE person=? AND window_start=? AND window_end=?", (person, start, end)
-    ).fetchone()
+    row = _delta_link(conn, person, start, end)
     full_url = f"{user_path(person)}/calendarView/delta?startDateTime={start}&endDateTime={end}"
     hours_task = asyncio.create_task(mailbox_settings(client, person, window, False))
     try:
@@ -243,16 +248,26 @@ async def sync_mailbox(
     hours = await hours_task
     with paused_gc():
         rows = rows_of(events_to_columns(person, result.items, read_agenda=settings.graph.read_agenda))
+    written = _write_mailbox(conn, person, window, result, hours, rows)
+    return MailboxSync(person, result.mode, written, written, len(result.removed), result.requests)
+
+
+def _write_mailbox(
+    conn: sqlite3.Connection, person: str, window: Window, result: _Round, hours: MailboxData,
+    rows: list[tuple[Any, ...]],
+) -> int:
+    """Apply one mailbox's finished round in one transaction; the number of events written."""
     with transaction(conn):
         if result.mode == "full":  # a full round is the whole truth for the window
             conn.execute("DELETE FROM events WHERE person=? AND start_ns<? AND end_ns>?",
                          (person, window.end.value, window.start.value))
         conn.executemany("DELETE FROM events WHERE person=? AND event_id=?", [(person, e) for e in result.removed])
         conn.executemany(f"INSERT OR REPLACE INTO events VALUES ({','.join('?' * len(EVENT_COLUMNS))})", rows)
-        conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)", (person, start, end, result.delta_link))
+        conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)",
+                     (person, graph_time(window.start), graph_time(window.end), result.delta_link))
         conn.execute("INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,NULL)",
                      (person, hours.timezone, _hours_json(hours.working_hours)))
-    return MailboxSync(person, result.mode, len(rows), len(rows), len(result.removed), result.requests)
+    return len(rows)
 
 
 async def sync_async(
