@@ -140,6 +140,7 @@ async def event_pages(
     next_url: str | None = url
     while next_url:
         content = await client.get_bytes(next_url, headers)
+        await asyncio.sleep(0)  # let a request waiting for the slot just freed go out before this page's CPU work
         with paused_gc():
             page = decode_page(content)
         client.stats.pages += 1
