@@ -234,10 +234,16 @@ def _checked(text: str) -> str | None:
     return value.replace(tzinfo=None, microsecond=0).isoformat()
 
 
-def _address(holder: Holder | Attendee | None) -> str:
-    """The lower-cased address of an organizer or attendee, '' when absent."""
+def _address(holder: Holder | Attendee | None, seen: dict[str, str]) -> str:
+    """The lower-cased address of an organizer or attendee, '' when absent (``seen`` memoises the normalising)."""
     email = holder.emailAddress if holder is not None else None
-    return email.address.strip().lower() if email is not None and email.address else ""
+    raw = email.address if email is not None else None
+    if not raw:
+        return ""
+    address = seen.get(raw)
+    if address is None:
+        address = seen[raw] = raw.strip().lower()
+    return address
 
 
 def events_to_columns(
@@ -248,6 +254,7 @@ def events_to_columns(
     person = person.lower()
     rows: list[tuple[Any, ...]] = []  # one tuple per event, transposed once: cheaper than 20 appends per event
     unset = msgspec.UNSET
+    seen: dict[str, str] = {}  # raw address -> normalised: a team's addresses repeat on every event
     for ev in events:
         if type(ev) is not GraphEvent:
             ev = event_from_dict(ev)
@@ -259,16 +266,17 @@ def events_to_columns(
         start, end = _utc_text(ev.start, all_day), _utc_text(ev.end, all_day)
         if start is None or end is None or end < start:  # uniform ISO text sorts as time
             continue
-        organizer = _address(ev.organizer)
+        organizer = _address(ev.organizer, seen)
         others: set[str] = set()
         optional = False
         for attendee in ev.attendees or ():
-            address = _address(attendee)
+            address = _address(attendee, seen)
             if not address:
                 continue
+            kind = attendee.type
             if address == person:
-                optional = (attendee.type or "").lower() == "optional"
-            elif (attendee.type or "").lower() != "resource":  # rooms and equipment are not people
+                optional = (kind or "").lower() == "optional"
+            elif kind == "required" or (kind or "").lower() != "resource":  # rooms and equipment are not people
                 others.add(address)
         if organizer and organizer != person:
             others.add(organizer)
