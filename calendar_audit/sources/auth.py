@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import certifi
 import httpx
 import msal
 import platformdirs
@@ -83,7 +84,7 @@ def delegated_scopes(settings: Settings) -> list[str]:
     return [f"{endpoint}/{scope}" for scope in DELEGATED_SCOPES]
 
 
-def msal_verify(env: Mapping[str, str]) -> ssl.SSLContext | bool:
+def msal_verify(env: Mapping[str, str]) -> ssl.SSLContext:
     """TLS trust for sign-in: ``REQUESTS_CA_BUNDLE``, else ``SSL_CERT_FILE``/``SSL_CERT_DIR``, else the defaults."""
     bundle = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE")
     if bundle:
@@ -97,11 +98,14 @@ def msal_verify(env: Mapping[str, str]) -> ssl.SSLContext | bool:
     return graph_verify(env)
 
 
-def graph_verify(env: Mapping[str, str]) -> ssl.SSLContext | bool:
-    """TLS trust for Graph calls: ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else the system defaults."""
+def graph_verify(env: Mapping[str, str]) -> ssl.SSLContext:
+    """TLS trust for Graph calls: ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else the system's trust store
+    (where a council's IT installs its inspecting proxy's CA) together with certifi's bundle."""
     cafile, capath = env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR")
     if not cafile and not capath:
-        return True
+        context = ssl.create_default_context()  # OpenSSL's default paths: the system store
+        context.load_verify_locations(cafile=certifi.where())
+        return context
     try:
         return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
     except (OSError, ssl.SSLError) as exc:

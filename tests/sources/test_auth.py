@@ -190,6 +190,19 @@ def test_ssl_cert_file_is_trusted_for_graph_calls(tmp_path):
     assert "calendar-audit-test" not in _subjects(_pool(without)._ssl_context)
 
 
+def test_without_variables_the_system_trust_store_and_certifi_are_both_trusted(tmp_path, monkeypatch):
+    """A CA installed in the system store (OpenSSL's default paths, here pointed at by the process environment)
+    is trusted, and so is every certifi root."""
+    import certifi
+
+    ca, _ = _ca_file(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", ca)  # what OpenSSL's default verify paths read
+    subjects = _subjects(auth.graph_verify({}))
+    assert "calendar-audit-test" in subjects
+    assert len(subjects) > 100  # certifi's roots as well
+    assert len(ssl.create_default_context(cafile=certifi.where()).get_ca_certs()) <= len(subjects)
+
+
 def test_https_proxy_is_used_for_graph_and_sign_in(tmp_path):
     settings = make_settings(tmp_path)
     env = {"HTTPS_PROXY": "http://proxy.council.local:8080"}
