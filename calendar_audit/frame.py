@@ -146,10 +146,15 @@ class WorkingHours:
 
 @dataclass
 class MailboxFailure:
-    """A mailbox that could not be read; reported, never fatal to the others."""
+    """A mailbox (or export file) that could not be read; reported, never fatal to the others.
+
+    ``bad_input`` marks a file the user gave that is malformed (exit 2) rather than a mailbox the server refused
+    (exit 3); either way everyone else is reported.
+    """
 
     person: str
     reason: str
+    bad_input: bool = False
 
 
 @dataclass

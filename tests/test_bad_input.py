@@ -86,11 +86,21 @@ def assert_good_person_complete(out: Path) -> None:
     ("empty.ics", "empty.ics: not an iCalendar file (line 1 is not BEGIN:VCALENDAR)"),
 ])
 def test_unreadable_ics_file_is_refused_naming_file_and_line(tmp_path: Path, name: str, message: str) -> None:
+    """Exit 2 with one line naming the file; the other person's results are still written, complete."""
     code, _, err = report(BAD / name, tmp_path)
     assert code == 2
     assert message in " ".join(err.split())
+    assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
-    assert not (tmp_path / "person_week.csv").exists()  # nothing half-written
+    assert_good_person_complete(tmp_path)
+    assert Path(name).stem not in {r["person"] for r in rows(tmp_path / "person_week.csv")}
+
+
+def test_when_every_file_is_unreadable_nothing_is_written(tmp_path: Path) -> None:
+    code, _, err = cli("report", "--ics", BAD / "truncated.ics", "--out", tmp_path)
+    assert code == 2
+    assert "truncated.ics: line 9: BEGIN:VEVENT is never closed" in err
+    assert not (tmp_path / "person_week.csv").exists()
 
 
 # --- files read with a documented skip (a note); the other person is complete ------------------------------------
@@ -167,6 +177,7 @@ def test_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path,
     code, _, err = report(big, tmp_path / "out")
     assert code == 2
     assert "big.ics: the file is 0 MB; calendar-audit reads .ics files up to 0 MB (export a shorter period)" in err
+    assert_good_person_complete(tmp_path / "out")
 
 
 def test_50_mb_export_with_attachments_is_read_in_bounded_time(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ..errors import InputError
+from ..frame import MailboxFailure
 from ..rules import RuleSet, load_rules
 from ..settings import Settings, load_settings
 from ..window import parse_date
@@ -65,6 +66,24 @@ def add_reading_options(p: argparse.ArgumentParser) -> None:
     add_window_options(p)
     add_rules_option(p)
     add_out_option(p)
+
+
+def report_failures(ctx: Context, failures: Sequence[MailboxFailure],
+                    name: Callable[[str], str] = str) -> int:
+    """Name every mailbox or file that could not be read on stderr, once; the exit code they call for.
+
+    2 when a file the user gave is malformed, else 3 when a mailbox failed, else 0; either way the others were
+    reported.
+    """
+    for failure in failures:
+        if failure.bad_input:
+            ctx.err.print(f"calendar-audit: error: {failure.reason}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            ctx.err.print(f"calendar-audit: mailbox failed: {name(failure.person)}: {failure.reason}",
+                          markup=False, highlight=False, soft_wrap=True)
+    if any(f.bad_input for f in failures):
+        return 2
+    return 3 if failures else 0
 
 
 def settings_of(args: argparse.Namespace) -> Settings:

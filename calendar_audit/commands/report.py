@@ -11,7 +11,15 @@ from ..metrics import AuditResult
 from ..settings import Settings
 from ..sources import SourceRequest, load_source
 from ..writers import print_summary, write_report
-from .options import Context, add_reading_options, add_small_team_option, dates_of, rules_of, settings_of
+from .options import (
+    Context,
+    add_reading_options,
+    add_small_team_option,
+    dates_of,
+    report_failures,
+    rules_of,
+    settings_of,
+)
 
 FORMATS = ("html", "csv", "xlsx", "json")
 
@@ -72,10 +80,7 @@ def finish(result: AuditResult, args: argparse.Namespace, ctx: Context, out: Pat
     """Write the files, print the summary, and say which mailboxes failed (exit 3 when any did)."""
     written = write_report(result, out, parse_formats(getattr(args, "format", "html,csv")))
     print_summary(result, ctx.console, files=written)
-    for failure in result.failures:
-        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
-                      markup=False, highlight=False)
-    return 3 if result.failures else 0
+    return report_failures(ctx, result.failures)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..settings import Settings
 from ..sources.store import sync
 from ..window import Window
-from .options import Context, add_window_options, dates_of, settings_of
+from .options import Context, add_window_options, dates_of, report_failures, settings_of
 
 DEFAULT_WEEKS_BACK, DEFAULT_WEEKS_AHEAD = 12, 4
 
@@ -69,6 +69,4 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         f"{events} events changed or read ({modes.count('full')} full, {modes.count('delta')} by changes only), "
         f"{result.requests} requests, {result.retries} retries; store: {result.path}"
     )
-    for failure in result.failures:
-        ctx.err.print(f"mailbox failed: {failure.person}: {failure.reason}", highlight=False, markup=False)
-    return 3 if result.failures else 0
+    return report_failures(ctx, result.failures)

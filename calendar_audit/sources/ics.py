@@ -14,7 +14,7 @@ import icalendar
 import recurring_ical_events
 
 from ..errors import IcsError, InputError
-from ..frame import SourceData, from_records
+from ..frame import MailboxFailure, SourceData, from_records
 from ..window import Window
 from . import ics_bounds
 from .ics_event import EventMapper, Identity
@@ -52,13 +52,22 @@ def read_ics(paths: Sequence[Path], window: Window | None, tz: str = "Europe/Lon
             raise InputError(f"{seen[person]} and {path} are both for {person!r}: give one file per person")
         seen[person] = path
     notes: list[str] = []
-    files = [load(path, tz, notes) for path in paths]
+    files: list[IcsFile] = []
+    failures: list[MailboxFailure] = []
+    for path in paths:  # a file that cannot be read is named; everyone else is still reported
+        try:
+            files.append(load(path, tz, notes))
+        except IcsError as exc:
+            failures.append(MailboxFailure(person_of(path), str(exc), bad_input=True))
+    if not files and failures:
+        raise IcsError("\n".join(f.reason for f in failures))
     if window is None:
         window = natural_window(files, tz, today or date.today(), notes)
     records: list[dict[str, Any]] = []
     for f in files:
         records.extend(occurrences(f, window, tz, notes))
-    return SourceData(events=from_records(records), people=[f.person for f in files], notes=notes, window=window)
+    return SourceData(events=from_records(records), people=[f.person for f in files], notes=notes, window=window,
+                      failures=failures)
 
 
 def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
