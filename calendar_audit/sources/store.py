@@ -16,6 +16,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -342,7 +343,12 @@ def _writer_pool() -> ProcessPoolExecutor | None:
     re-import pandas, ~1 s of CPU); None elsewhere (macOS and Windows write on the event loop, as one process)."""
     if not sys.platform.startswith("linux"):
         return None
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_writer_signals)
+
+
+def _writer_signals() -> None:
+    """Ctrl-C is the parent's to handle: the writer finishes (or rolls back) the transaction it is in."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 async def _sync_with(
