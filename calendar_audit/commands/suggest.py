@@ -205,7 +205,8 @@ def print_outcomes(ctx: Context, outcomes: list[ResponseOutcome], apply: bool, m
                    names: Names | None = None) -> None:
     names = names or AsTheyAre()
     for o in outcomes:
-        target = f"POST /{replace(o.plan, mailbox=names(o.plan.mailbox)).path(me)}"
+        shown = replace(o.plan, mailbox=names(o.plan.mailbox), event_id=names.text(o.plan.event_id))
+        target = f"POST /{shown.path(me)}"
         if o.outcome == "would_send":
             ctx.console.print(f"would send {target} " + json.dumps(o.plan.body(), ensure_ascii=False),
                               markup=False, highlight=False, soft_wrap=True)
