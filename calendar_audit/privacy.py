@@ -27,6 +27,7 @@ from .frame import MailboxFailure, SourceData, WorkingHours
 from .settings import Settings
 
 PREFIX = "person-"
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def pseudonym(who: str, salt: str) -> str:
@@ -75,7 +76,8 @@ class Pseudonyms:
 
     def __init__(self, salt: str) -> None:
         self.salt = salt
-        self.known: dict[str, str] = {}
+        self.known: dict[str, str] = {}  # people, organisers and attendees only: what real() can map back
+        self._pattern: tuple[int, re.Pattern[str]] | None = None
 
     def __call__(self, who: str) -> str:
         key = str(who).strip().lower()
@@ -86,10 +88,19 @@ class Pseudonyms:
         return self.known[key]
 
     def text(self, value: str) -> str:
-        """Free text (a note, a failure reason) with every known name and any address replaced."""
-        for key in sorted(self.known, key=len, reverse=True):  # longest first: "jo.smith@x" before "jo.smith"
-            value = re.sub(re.escape(key), self.known[key], value, flags=re.IGNORECASE)
-        return re.sub(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", lambda m: self(m.group(0)), value)
+        """Free text (a note, a failure reason, a UID) with every known name and any address replaced."""
+        if self.known:
+            value = self._known_pattern().sub(lambda m: self.known[m.group(0).lower()], value)
+        # an address found in text is not learnt: UIDs look like addresses, and learning each one made every
+        # later call slower (minutes for the demo team's 2,000 UIDs)
+        return ADDRESS.sub(lambda m: self.known.get(m.group(0).lower()) or pseudonym(m.group(0), self.salt), value)
+
+    def _known_pattern(self) -> re.Pattern[str]:
+        """One alternation of the known names, longest first ("jo.smith@x" before "jo.smith"), rebuilt as it grows."""
+        if self._pattern is None or self._pattern[0] != len(self.known):
+            keys = sorted(self.known, key=len, reverse=True)
+            self._pattern = (len(self.known), re.compile("|".join(map(re.escape, keys)), re.IGNORECASE))
+        return self._pattern[1]
 
     def real(self, shown: str) -> str:
         """``shown`` (a pseudonym, or an event id with one inside) with every pseudonym replaced by the
@@ -123,7 +134,8 @@ def pseudonymise(data: SourceData, salt: str, person_hours: Mapping[str, Working
         for column in ("event_id", "series_id", "ical_uid"):  # some UIDs carry an address ("123-sam@host")
             has_address = events[column].str.contains("@", regex=False).to_numpy(bool)
             if has_address.any():
-                events.loc[has_address, column] = events.loc[has_address, column].map(names.text)
+                values = events.loc[has_address, column]
+                events.loc[has_address, column] = values.map({v: names.text(v) for v in values.unique()})
     hours = {names(k): v for k, v in data.working_hours.items()}
     hours.update({names(k): v for k, v in (person_hours or {}).items()})
     return replace(
