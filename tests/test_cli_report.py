@@ -182,3 +182,16 @@ def test_per_person_hours_match_a_file_stem_whatever_its_case(tmp_path):
     assert (code, err) == (0, "")
     [row] = read_csv(tmp_path / "out" / "person_week.csv")
     assert (row["person"], row["working_hours"]) == ("Part.Timer", "32")
+
+
+def test_explain_with_pseudonyms_names_no_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALENDAR_AUDIT_PRIVACY__PSEUDONYMISE", "true")
+    monkeypatch.setenv("CALENDAR_AUDIT_PRIVACY__PSEUDONYM_SALT", "a-long-random-salt-for-the-test")
+    code, out, err = run_cli("explain", "--ics", str(SAM), str(TOM), "--from", "2026-10-19", "--to", "2026-10-25",
+                             "--rules", str(E2E / "rules.toml"))
+    assert code == 0, err
+    assert "sam.jones" not in out and "tom.hill" not in out and "person-" in out
+    code, out, _ = run_cli("explain", "--ics", str(SAM), "--from", "2026-10-19", "--to", "2026-10-25",
+                           "--rules", str(E2E / "rules.toml"), "--person", "sam.jones@council.gov.uk")
+    assert code == 0 and "home-visit" in out and "sam.jones" not in out
+    assert "J.S." not in out  # subjects name people: never shown with pseudonyms on

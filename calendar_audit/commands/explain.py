@@ -8,7 +8,8 @@ import pandas as pd
 from rich.table import Table
 
 from ..audit import prepare_events
-from ..errors import InputError
+from ..errors import ConfigError, InputError
+from ..privacy import private
 from ..sources import load_source
 from .options import Context, add_reading_options, rules_of, settings_of
 from .report import request_of
@@ -27,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "explain", help="which rule decided each event, and why it counted or not",
         description="List every event in the window with the purpose rule that decided its category and "
-        "whether it counted. Subjects are shown for one --person, or for everyone with --include-subjects.",
+        "whether it counted. Subjects are shown for one --person, or for everyone with --include-subjects "
+        "(never with pseudonyms on).",
     )
     add_reading_options(p)
     p.add_argument("--person", metavar="P", help="only this person (mailbox address or .ics file name)")
@@ -61,16 +63,19 @@ def explain_table(events: pd.DataFrame, tz: str, show_subjects: bool, show_perso
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = settings_of(args)
+    if args.include_subjects and settings.privacy.pseudonymise:
+        raise ConfigError("--include-subjects: not with privacy.pseudonymise on (subjects name people)")
     rules = rules_of(args, settings)
     loaded = load_source(request_of(args), settings, ctx.today)
-    events = prepare_events(loaded.data.events, rules, loaded.window, settings)
+    data, names = private(loaded.data, settings)  # pseudonyms before anything is printed
+    events = prepare_events(data.events, rules, loaded.window, settings)
     if args.person:
-        wanted = args.person.lower()
+        wanted = names.given(args.person).lower()  # a real address or a pseudonym
         events = events[events["person"].str.lower() == wanted]
-        if events.empty and wanted not in {p.lower() for p in loaded.data.people}:
+        if events.empty and wanted not in {p.lower() for p in data.people}:
             raise InputError(f"--person {args.person!r}: no such person in {loaded.label}")
     ctx.console.print(f"{loaded.label}, {loaded.window.first} to {loaded.window.last}: {len(events)} events",
                       highlight=False)
-    ctx.console.print(explain_table(events, settings.timezone, bool(args.person) or args.include_subjects,
-                                    show_person=not args.person))
+    show_subjects = (bool(args.person) or args.include_subjects) and not settings.privacy.pseudonymise
+    ctx.console.print(explain_table(events, settings.timezone, show_subjects, show_person=not args.person))
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from rich.table import Table
 
 from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
+from ..frame import MailboxFailure
 from ..metrics import AuditResult
 from ..privacy import Names, group_withheld, names_of, private
 from ..settings import Settings
@@ -28,7 +29,15 @@ from ..sources import SourceRequest, load_source
 from ..window import Window, parse_date
 from ..writers.section import Section
 from ..writers.tables import write_table_csv
-from .options import Context, add_reading_options, add_rules_option, add_small_team_option, rules_of, settings_of
+from .options import (
+    Context,
+    add_reading_options,
+    add_rules_option,
+    add_small_team_option,
+    report_failures,
+    rules_of,
+    settings_of,
+)
 
 NO_POLICY = ("no protected-slot policy: give --slots FILE (a file of [[slot]] tables), or add "
              "[[teams.protected_slots]] tables to the team in the settings file")
@@ -113,10 +122,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
     print_check(ctx, slots, result, loaded.label, loaded.window.first, loaded.window.last, withheld)
     for path in written:
         ctx.console.print(f"wrote {path}", highlight=False)
-    for failure in data.failures:
-        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}",
-                      markup=False, highlight=False)
-    return 3 if data.failures else 0
+    return report_failures(ctx, data.failures)
 
 
 def print_check(ctx: Context, slots: list[Slot], result: SlotResult, label: str, first: date, last: date,
@@ -235,8 +241,6 @@ def run_unbook(args: argparse.Namespace, ctx: Context) -> int:
     return _report_failures(ctx, result.failures, names)
 
 
-def _report_failures(ctx: Context, failures: list, names: Names) -> int:
-    for failure in failures:
-        ctx.err.print(f"calendar-audit: mailbox failed: {names(failure.person)}: {names.text(failure.reason)}",
-                      markup=False, highlight=False)
-    return 3 if failures else 0
+def _report_failures(ctx: Context, failures: list[MailboxFailure], names: Names) -> int:
+    """The mailboxes a write could not reach, named as every output names people (pseudonyms when on)."""
+    return report_failures(ctx, [replace(f, person=names(f.person), reason=names.text(f.reason)) for f in failures])

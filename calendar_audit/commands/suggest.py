@@ -49,6 +49,7 @@ from .options import (
     add_rules_option,
     add_small_team_option,
     add_source_options,
+    report_failures,
     rules_of,
     settings_of,
 )
@@ -241,10 +242,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     occurrences = slot_occurrences(slots, people, window, leave_days(events))
     hours = working_hours_map(data, settings)
     out = args.out or Path(settings.output_dir)
-    failed = bool(data.failures)
-    for failure in data.failures:
-        ctx.err.print(f"calendar-audit: mailbox failed: {failure.person}: {failure.reason}", markup=False,
-                      highlight=False)
+    code = report_failures(ctx, data.failures)  # named once, before the suggestions
 
     if person is None:
         if args.respond:
@@ -252,7 +250,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         table = team_view(events, people, window, settings.suggest, hours=hours,
                           default_hours=settings.team_hours(), occurrences=occurrences, slots=slots)
         withheld = group_withheld(people, settings.privacy.min_group_size, args.allow_small_team)
-        return finish_team(ctx, args, table, window, out, loaded.label, withheld) or (3 if failed else 0)
+        return finish_team(ctx, args, table, window, out, loaded.label, withheld) or code
 
     found = suggest(events, person, window, settings.suggest, hours=hours.get(person.lower(), settings.team_hours()),
                     occurrences=occurrences, slots=slots)
@@ -279,8 +277,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         outcomes = send_responses(plans, settings, log, apply=args.apply, me=args.me)
         print_outcomes(ctx, outcomes, args.apply, args.me, names)
         if any(o.outcome.startswith("failed") for o in outcomes):
-            failed = True
-    return 3 if failed else 0
+            code = code or 3
+    return code
 
 
 def finish_team(ctx: Context, args: argparse.Namespace, table: pd.DataFrame, window: Window, out: Path,
