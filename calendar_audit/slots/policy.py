@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
@@ -159,14 +159,7 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
                 else:
                     bad(f"days[{i}]", f"unknown day {quote(d)} (use {', '.join(DAY_NAMES)})")
 
-    clocks: dict[str, time] = {}
-    for key in ("start", "end"):
-        if key in raw:
-            got = _clock(raw[key])
-            if got is None:
-                bad(key, f"{quote(raw[key])} is not a time of day (use HH:MM)")
-            else:
-                clocks[key] = got
+    clocks: dict[str, time] = _parse_each(raw, ("start", "end"), _clock, "a time of day (use HH:MM)", bad)
     if len(clocks) == 2 and clocks["end"] <= clocks["start"]:
         bad("end", f"{clock_text(clocks['end'])} is not after start {clock_text(clocks['start'])}")
 
@@ -182,14 +175,7 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
                 else:
                     bad(f"allow[{i}]", f"unknown category {quote(a)} (use {', '.join(categories)} or {STATUTORY})")
 
-    dates: dict[str, date] = {}
-    for key in ("since", "until"):
-        if key in raw:
-            got_date = _date(raw[key])
-            if got_date is None:
-                bad(key, f"{quote(raw[key])} is not a date (use YYYY-MM-DD)")
-            else:
-                dates[key] = got_date
+    dates: dict[str, date] = _parse_each(raw, ("since", "until"), _date, "a date (use YYYY-MM-DD)", bad)
     if "since" in dates and "until" in dates and dates["until"] < dates["since"]:
         bad("until", f"{dates['until']} is before since {dates['since']}")
 
@@ -232,6 +218,20 @@ def _dates_meet(a: Slot, b: Slot) -> bool:
     lo = max(a.since or date.min, b.since or date.min)
     hi = min(a.until or date.max, b.until or date.max)
     return lo <= hi
+
+
+def _parse_each(raw: dict[str, Any], keys: tuple[str, ...], parse: Callable[[Any], Any], usage: str,
+                bad: Callable[[str, str], None]) -> dict[str, Any]:
+    """The given keys parsed (None from ``parse`` means unreadable: reported with ``usage``, left out)."""
+    parsed: dict[str, Any] = {}
+    for key in keys:
+        if key in raw:
+            value = parse(raw[key])
+            if value is None:
+                bad(key, f"{quote(raw[key])} is not {usage}")
+            else:
+                parsed[key] = value
+    return parsed
 
 
 def _clock(value: Any) -> time | None:
