@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..settings import Settings
+from ..sources.auth import require_sign_in_settings
 from ..sources.store import sync
 from ..window import Window
 from .options import Context, add_window_options, dates_of, report_failures, settings_of
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = settings_of(args)
     team = settings.team(args.team)
     window = default_window(settings, ctx.today, *dates_of(args))
+    require_sign_in_settings(settings)  # a missing setting is said before the progress bar appears
     columns = (TextColumn("syncing {task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[events]} events, {task.fields[retries]} retries"), TimeElapsedColumn())
     with Progress(*columns, console=ctx.err, transient=False) as progress:

@@ -215,13 +215,25 @@ def certificate_credential(path_value: str) -> dict[str, str]:
     return {"private_key": pem, "public_certificate": pem[start:end]}
 
 
+def require_sign_in_settings(settings: Settings, *, me: bool = False) -> None:
+    """ConfigError naming the first sign-in setting that is missing, before anything is started or sent."""
+    graph = settings.graph
+    authority_url(settings)  # the tenant
+    if not graph.client_id.strip():
+        raise ConfigError("graph.client_id: not set (the app registration's id; or $CALENDAR_AUDIT_GRAPH__CLIENT_ID)")
+    if not me and not graph.certificate_path and not graph.client_secret.get_secret_value():
+        raise ConfigError(
+            "graph: set certificate_path or client_secret (or $CALENDAR_AUDIT_GRAPH__CLIENT_SECRET) "
+            "for app-only sign-in, or use --me for device-code sign-in"
+        )
+
+
 def build_app(
     settings: Settings, *, me: bool = False, http_client: MsalHttpClient | None = None
 ) -> msal.ClientApplication:
     """The msal application: confidential (certificate or secret) or public (device code, for --me)."""
     graph = settings.graph
-    if not graph.client_id.strip():
-        raise ConfigError("graph.client_id: not set (the app registration's id; or $CALENDAR_AUDIT_GRAPH__CLIENT_ID)")
+    require_sign_in_settings(settings, me=me)
     http = http_client or msal_http_client(settings)
     common: dict[str, Any] = {
         "authority": authority_url(settings),
@@ -233,15 +245,8 @@ def build_app(
             return msal.PublicClientApplication(
                 graph.client_id, token_cache=PersistedTokenCache(token_cache_path(settings)), **common
             )
-        if graph.certificate_path:
-            credential: Any = certificate_credential(graph.certificate_path)
-        elif graph.client_secret.get_secret_value():
-            credential = graph.client_secret.get_secret_value()
-        else:
-            raise ConfigError(
-                "graph: set certificate_path or client_secret (or $CALENDAR_AUDIT_GRAPH__CLIENT_SECRET) "
-                "for app-only sign-in, or use --me for device-code sign-in"
-            )
+        credential: Any = (certificate_credential(graph.certificate_path) if graph.certificate_path
+                           else graph.client_secret.get_secret_value())  # one of them: checked above
         return msal.ConfidentialClientApplication(graph.client_id, client_credential=credential, **common)
     except ValueError as exc:  # msal refuses a malformed authority, key or certificate
         raise ConfigError(f"graph: msal refused the sign-in settings ({exc.__class__.__name__})") from None

@@ -39,3 +39,20 @@ members = ["{AMY}", "{BEN}"]
     assert "mailbox failed: ben.ode@council.gov.uk: HTTP 403 ErrorAccessDenied" in err.getvalue()
     assert "synced 1 mailboxes of team 'evolve' for 2026-10-19 to 2026-10-25: 3 events" in out.getvalue()
     assert SECRET not in out.getvalue() + err.getvalue()
+
+
+def test_sync_names_a_missing_sign_in_setting_before_any_progress_bar(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from calendar_audit.cli import main
+    from calendar_audit.commands.options import Context
+
+    config = tmp_path / "c.toml"
+    config.write_text('[graph]\ntenant_id = "t"\nclient_id = "app"\n[[teams]]\nname = "t"\nmembers = ["a@b.c"]\n')
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["sync", "--config", str(config)], Context(console=Console(file=out), err=Console(file=err)))
+    assert code == 2
+    assert err.getvalue().startswith("calendar-audit: error: graph: set certificate_path or client_secret")
+    assert "syncing" not in err.getvalue()
