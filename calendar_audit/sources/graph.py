@@ -179,7 +179,11 @@ async def read_mailbox(client: GraphClient, settings: Settings, person: str, win
         hours_task.cancel()
         raise
     data = await hours_task
-    data.columns = events_to_columns(person, events, read_agenda=read_agenda)
+    skipped: list[str] = []
+    data.columns = events_to_columns(person, events, read_agenda=read_agenda, skipped=skipped)
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        data.notes.append(f"{person}: skipped {len(skipped)} event(s) with no id or unreadable times: {shown}")
     client.stats.events += len(data.columns["person"])
     return data
 

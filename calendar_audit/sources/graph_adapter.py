@@ -247,10 +247,11 @@ def _address(holder: Holder | Attendee | None, seen: dict[str, str]) -> str:
 
 
 def events_to_columns(
-    person: str, events: Iterable[GraphEvent | Mapping[str, Any]], *, read_agenda: bool = False
+    person: str, events: Iterable[GraphEvent | Mapping[str, Any]], *, read_agenda: bool = False,
+    skipped: list[str] | None = None,
 ) -> dict[str, list]:
     """Map Graph events (typed, or ``json.loads``-ed dicts) to frame columns for ``person``; removed items, series
-    masters and rows without an id or times are skipped."""
+    masters and rows without an id or times are skipped (the unreadable ones' ids added to ``skipped``)."""
     person = person.lower()
     rows: list[tuple[Any, ...]] = []  # one tuple per event, transposed once: cheaper than 20 appends per event
     unset = msgspec.UNSET
@@ -259,12 +260,16 @@ def events_to_columns(
         if type(ev) is not GraphEvent:
             ev = event_from_dict(ev)
             if ev is None:
+                if skipped is not None:
+                    skipped.append("(not an event)")
                 continue
-        if ev.removed is not unset or ev.type == "seriesMaster" or not ev.id:
+        if ev.removed is not unset or ev.type == "seriesMaster":
             continue
         all_day = ev.isAllDay is True
         start, end = _utc_text(ev.start, all_day), _utc_text(ev.end, all_day)
-        if start is None or end is None or end < start:  # uniform ISO text sorts as time
+        if not ev.id or start is None or end is None or end < start:  # uniform ISO text sorts as time
+            if skipped is not None:
+                skipped.append(ev.id or "(no id)")
             continue
         organizer = _address(ev.organizer, seen)
         others: set[str] = set()

@@ -88,3 +88,17 @@ def test_a_page_that_is_not_an_object_or_is_empty_has_no_events_and_no_links() -
 def test_json_that_no_decoder_accepts_raises_value_error() -> None:
     with pytest.raises(ValueError):
         decode_page(b'{"value": [')
+
+
+def test_unreadable_events_are_counted_for_a_note_and_removed_ones_are_not():
+    from calendar_audit.sources.graph_adapter import events_to_columns
+
+    ok = {"id": "ok", "start": {"dateTime": "2026-10-19T09:00:00.0000000", "timeZone": "UTC"},
+          "end": {"dateTime": "2026-10-19T10:00:00.0000000", "timeZone": "UTC"}}
+    backwards = {**ok, "id": "backwards", "end": {"dateTime": "2026-10-19T08:00:00.0000000", "timeZone": "UTC"}}
+    no_id = {**ok, "id": None}
+    removed = {"id": "gone", "@removed": {"reason": "deleted"}}
+    skipped: list[str] = []
+    columns = events_to_columns("amy@x.gov.uk", [ok, backwards, no_id, removed, 42], skipped=skipped)
+    assert columns["event_id"] == ["ok"]
+    assert skipped == ["backwards", "(no id)", "(not an event)"]
