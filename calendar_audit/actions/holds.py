@@ -5,8 +5,9 @@ its ``transactionId`` is a hash of mailbox + slot + start (Graph refuses to crea
 one), and it carries a single-value extended property naming it as calendar-audit's, which is how existing holds
 are found (calendarView with the property expanded) and the only thing ``unbook`` will delete. A hold the audit
 log says we created but that is no longer there was deleted by the person: it is reported, and recreated only
-with ``restore``. Conflicting meetings are listed, never moved. Holds are created through JSON ``$batch`` (at
-most 20 a batch, at most 4 for one mailbox), each sub-response judged on its own and each write audit-logged.
+with ``restore``. Conflicting meetings are listed, never moved. Holds are created and deleted through JSON
+``$batch`` (one mechanism, ``send_batched``: at most 20 a batch, at most 4 for one mailbox), each sub-response
+judged on its own and each write audit-logged.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import pandas as pd
@@ -181,18 +182,38 @@ async def read_calendars(client: GraphClient, people: list[str], window: Window,
     return calendars, failures
 
 
-def batches(holds: Sequence[Hold], size: int = MAX_BATCH, per_mailbox: int = PER_MAILBOX) -> list[list[Hold]]:
-    """Holds in $batch groups: at most ``size`` a batch and ``per_mailbox`` for any one mailbox, in plan order.
+class Write(Protocol):
+    """One write to a mailbox sent through $batch: a hold to create or one to delete."""
+
+    person: str
+    outcome: str
+
+
+W = TypeVar("W", bound=Write)
+
+
+@dataclass
+class Removal:
+    """One of our holds to delete, and what deleting it did."""
+
+    person: str
+    event_id: str
+    transaction_id: str
+    outcome: str = ""
+
+
+def batches(writes: Sequence[W], size: int = MAX_BATCH, per_mailbox: int = PER_MAILBOX) -> list[list[W]]:
+    """Writes in $batch groups: at most ``size`` a batch and ``per_mailbox`` for any one mailbox, in plan order.
 
     Outlook runs at most 4 requests at once per mailbox, and a batch's requests run at once, so more than 4 for
     one mailbox in a batch would only come back throttled.
     """
-    queues: dict[str, list[Hold]] = {}
-    for hold in holds:
-        queues.setdefault(hold.person.lower(), []).append(hold)
-    out: list[list[Hold]] = []
+    queues: dict[str, list[W]] = {}
+    for write in writes:
+        queues.setdefault(write.person.lower(), []).append(write)
+    out: list[list[W]] = []
     while any(queues.values()):
-        group: list[Hold] = []
+        group: list[W] = []
         for queue in queues.values():
             take = min(per_mailbox, size - len(group), len(queue))
             group += queue[:take]
@@ -207,6 +228,11 @@ def create_request(index: int, hold: Hold, body: dict[str, Any]) -> dict[str, An
             "headers": {"Content-Type": "application/json"}}
 
 
+def delete_request(index: int, removal: Removal) -> dict[str, Any]:
+    """One $batch sub-request deleting one of our holds; its id is the hold's place in the plan."""
+    return {"id": str(index), "method": "DELETE", "url": f"/{user_path(removal.person)}/events/{removal.event_id}"}
+
+
 def sub_error(sub: dict[str, Any], path: str) -> GraphRequestError:
     """The GraphRequestError a failed $batch sub-response stands for."""
     body = sub.get("body")
@@ -214,47 +240,76 @@ def sub_error(sub: dict[str, Any], path: str) -> GraphRequestError:
     return error_of(int(sub.get("status", 0)), content, path)
 
 
-async def create_holds(client: GraphClient, holds: list[Hold], settings: Settings, slots: Sequence[Slot],
-                       log: AuditLog, failures: list[MailboxFailure]) -> None:
-    """Create the holds through $batch, each sub-response judged on its own and every write audit-logged.
+async def send_batched(client: GraphClient, writes: list[W], request: Callable[[int, W], dict[str, Any]],
+                       done: Callable[[W, dict[str, Any]], None], failed: Callable[[W, GraphRequestError], None],
+                       failures: list[MailboxFailure]) -> None:
+    """Send writes through $batch, each sub-response judged on its own: ``done`` or ``failed`` is told of each.
 
-    A mailbox that refuses a hold is named once in ``failures``; its holds in later batches are not sent.
+    A mailbox that refuses a write is named once in ``failures``; its writes in later batches are not sent
+    (their outcome says so). Throttled sub-requests are resent by ``GraphClient.batch`` after their Retry-After.
     """
-    by_name = {s.name: s for s in slots}
     refused: dict[str, GraphRequestError] = {}
-    index = {id(h): i for i, h in enumerate(holds)}
-    for group in batches(holds):
+    index = {id(w): i for i, w in enumerate(writes)}
+    for group in batches(writes):
         send = []
-        for hold in group:
-            if hold.person.lower() in refused:
-                hold.outcome = "skipped: mailbox refused"
+        for write in group:
+            if write.person.lower() in refused:
+                write.outcome = "skipped: mailbox refused"
             else:
-                send.append(hold)
+                send.append(write)
         if not send:
             continue
-        requests = [create_request(index[id(h)], h, hold_body(h, settings.holds, by_name[h.slot])) for h in send]
+        requests = [request(index[id(w)], w) for w in send]
         try:
             replies = await client.batch(requests)
-        except GraphRequestError as exc:  # the $batch request itself failed: none of its holds was created
+        except GraphRequestError as exc:  # the $batch request itself failed: none of its writes was made
             check_fatal(exc)
             replies = [{"id": r["id"], "status": exc.status, "body": {"error": {"code": exc.code}}}
                        for r in requests]
-        for hold, request, sub in zip(send, requests, replies, strict=True):
-            status = int(sub.get("status", 0))
-            if 200 <= status < 300:
-                hold.event_id, hold.outcome = str((sub.get("body") or {}).get("id", "")), "created"
-                log.record(mailbox=hold.person, action=BOOK, event_id=hold.event_id,
-                           transaction_id=hold.transaction_id, outcome="created", slot=hold.slot,
-                           start=hold.start.isoformat())
+        for write, sent, sub in zip(send, requests, replies, strict=True):
+            if 200 <= int(sub.get("status", 0)) < 300:
+                done(write, sub)
                 continue
-            error = sub_error(sub, request["url"])
+            error = sub_error(sub, sent["url"])
             check_fatal(error)
-            hold.outcome = f"failed: {error.reason}"
-            log.record(mailbox=hold.person, action=BOOK, transaction_id=hold.transaction_id,
-                       outcome=hold.outcome, slot=hold.slot, start=hold.start.isoformat())
-            if hold.person.lower() not in refused:
-                refused[hold.person.lower()] = error
-                failures.append(MailboxFailure(hold.person, failure_reason(error)))
+            write.outcome = f"failed: {error.reason}"
+            failed(write, error)
+            if write.person.lower() not in refused:
+                refused[write.person.lower()] = error
+                failures.append(MailboxFailure(write.person, failure_reason(error)))
+
+
+async def create_holds(client: GraphClient, holds: list[Hold], settings: Settings, slots: Sequence[Slot],
+                       log: AuditLog, failures: list[MailboxFailure]) -> None:
+    """Create the holds through $batch, every write audit-logged; a refusing mailbox is named once."""
+    by_name = {s.name: s for s in slots}
+
+    def done(hold: Hold, sub: dict[str, Any]) -> None:
+        hold.event_id, hold.outcome = str((sub.get("body") or {}).get("id", "")), "created"
+        log.record(mailbox=hold.person, action=BOOK, event_id=hold.event_id, transaction_id=hold.transaction_id,
+                   outcome="created", slot=hold.slot, start=hold.start.isoformat())
+
+    def failed(hold: Hold, error: GraphRequestError) -> None:
+        log.record(mailbox=hold.person, action=BOOK, transaction_id=hold.transaction_id, outcome=hold.outcome,
+                   slot=hold.slot, start=hold.start.isoformat())
+
+    await send_batched(client, holds, lambda i, h: create_request(i, h, hold_body(h, settings.holds, by_name[h.slot])),
+                       done, failed, failures)
+
+
+async def delete_holds(client: GraphClient, removals: list[Removal], log: AuditLog,
+                       failures: list[MailboxFailure]) -> None:
+    """Delete our holds through $batch, every write audit-logged; a refusing mailbox is named once."""
+    def done(removal: Removal, sub: dict[str, Any]) -> None:
+        removal.outcome = "deleted"
+        log.record(mailbox=removal.person, action=UNBOOK, event_id=removal.event_id,
+                   transaction_id=removal.transaction_id, outcome="deleted")
+
+    def failed(removal: Removal, error: GraphRequestError) -> None:
+        log.record(mailbox=removal.person, action=UNBOOK, event_id=removal.event_id,
+                   transaction_id=removal.transaction_id, outcome=removal.outcome)
+
+    await send_batched(client, removals, delete_request, done, failed, failures)
 
 
 async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequence[Slot], window: Window,
@@ -275,24 +330,17 @@ async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequen
 async def unbook_holds_async(settings: Settings, team: TeamSettings, window: Window, log: AuditLog, *,
                              apply: bool = False, transport: httpx.AsyncBaseTransport | None = None,
                              tokens: AccessTokenProvider | None = None, sleep: Sleep = asyncio.sleep) -> BookResult:
-    """Find the holds we created (by the extended property) over the window; with ``apply``, delete them."""
-    removed: list[tuple[str, str]] = []
+    """Find the holds we created (by the extended property) over the window; with ``apply``, delete them.
+
+    ``removed`` lists the holds found on a dry run, and those actually deleted with ``apply``.
+    """
     async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
         people = await team_people(client, settings, team, False)
         calendars, failures = await read_calendars(client, people, window, settings.graph.page_size)
-        for person in people:
-            for e in (e for e in calendars.get(person, []) if e.hold_id):
-                removed.append((person, e.event_id))
-                if not apply:
-                    continue
-                try:
-                    await client.delete(f"{user_path(person)}/events/{e.event_id}")
-                except GraphRequestError as exc:
-                    check_fatal(exc)
-                    log.record(mailbox=person, action=UNBOOK, event_id=e.event_id, transaction_id=e.hold_id,
-                               outcome=f"failed: {exc.reason}")
-                    failures.append(MailboxFailure(person, failure_reason(exc)))
-                    break
-                log.record(mailbox=person, action=UNBOOK, event_id=e.event_id, transaction_id=e.hold_id,
-                           outcome="deleted")
-    return BookResult([], failures, removed)
+        # only events carrying our extended property are holds of ours: nothing else is ever deleted
+        removals = [Removal(person, e.event_id, e.hold_id) for person in people
+                    for e in calendars.get(person, []) if e.hold_id]
+        if apply:
+            await delete_holds(client, removals, log, failures)
+            removals = [r for r in removals if r.outcome == "deleted"]
+    return BookResult([], failures, [(r.person, r.event_id) for r in removals])

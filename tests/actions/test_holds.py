@@ -19,7 +19,15 @@ import respx
 from rich.console import Console
 
 from calendar_audit.actions import AuditLog
-from calendar_audit.actions.holds import PROPERTY_ID, Hold, batches, book_holds_async, transaction_id
+from calendar_audit.actions.holds import (
+    PROPERTY_ID,
+    Hold,
+    batches,
+    book_holds_async,
+    created_earlier,
+    transaction_id,
+    unbook_holds_async,
+)
 from calendar_audit.cli import main
 from calendar_audit.commands.options import Context
 from calendar_audit.settings import load_settings
@@ -43,9 +51,9 @@ since = "2026-10-01"
 
 
 class HoldsGraph:
-    """Mailboxes that read calendarView, create events only through JSON $batch (honouring transactionId) and
-    delete them; identity from FakeGraph. ``refuse`` mailboxes answer writes with 403; ``throttle`` mailboxes
-    answer their first write with a 429 inside the batch, asking for ``retry_after`` seconds."""
+    """Mailboxes that read calendarView and create (honouring transactionId) and delete events, writing only
+    through JSON $batch; identity from FakeGraph. ``refuse`` mailboxes answer writes with 403; ``throttle``
+    mailboxes answer their first write with a 429 inside the batch, asking for ``retry_after`` seconds."""
 
     def __init__(self, refuse: tuple[str, ...] = (), throttle: tuple[str, ...] = (), retry_after: str = "2.5") -> None:
         self.identity = FakeGraph()
@@ -73,7 +81,7 @@ class HoldsGraph:
                 status, body, headers = self.handle(sub["method"], unquote(sub["url"]).lstrip("/"), sub.get("body"))
                 replies.append({"id": sub["id"], "status": status, "headers": headers, "body": body})
             return httpx.Response(200, json={"responses": list(reversed(replies))})  # any order, as Graph may
-        assert request.method != "POST", "holds are created through $batch only"
+        assert request.method not in ("POST", "DELETE"), "holds are created and deleted through $batch only"
         status, body, headers = self.handle(request.method, path, None, request.url.params)
         return httpx.Response(status, json=body, headers=headers) if body is not None else httpx.Response(status)
 
@@ -93,7 +101,7 @@ class HoldsGraph:
             self.writes.append((method, person))
         if person in self.refuse and method != "GET":
             return 403, error_body("ErrorAccessDenied"), {}
-        if person in self.throttle and method == "POST":
+        if person in self.throttle and method != "GET":
             self.throttle.discard(person)
             return 429, error_body("ApplicationThrottled"), {"Retry-After": self.retry_after}
         box = self.events[person]
@@ -232,18 +240,79 @@ def test_a_hold_the_person_deleted_is_reported_and_only_restored_when_asked(setu
     assert "1 to book" in out and len(fake.holds(AMY)) == 4
 
 
-def test_unbook_removes_only_our_holds(setup: Path) -> None:
+def test_unbook_dry_run_sends_nothing(setup: Path) -> None:
+    fake = HoldsGraph()
+    book(setup, fake, "--apply")
+    writes, logged = len(fake.writes), len(log_of(setup))
+    code, out, _ = run(setup, fake, "unbook")
+    assert code == 0 and "12 holds would be removed" in out
+    assert len(fake.writes) == writes and len(fake.batches) == 1 and len(log_of(setup)) == logged
+    assert [len(fake.holds(p)) for p in (AMY, BEN, CARA)] == [4, 4, 4]
+
+
+def test_unbook_removes_only_our_holds_in_batches(setup: Path) -> None:
     fake = HoldsGraph()
     fake.add_meeting(AMY, "m1", "2026-10-20T09:00:00", "2026-10-20T10:00:00")
     fake.add_meeting(AMY, "own-hold", "2026-10-22T08:30:00", "2026-10-22T11:30:00",
                      subject="Protected: direct work")  # looks like ours, but has no property
-    book(setup, fake, "--apply")
-    code, out, _ = run(setup, fake, "unbook")
-    assert code == 0 and "12 holds would be removed" in out and len(fake.holds(AMY)) == 4
-    code, out, _ = run(setup, fake, "unbook", "--apply")
-    assert code == 0 and "12 holds removed" in out
+    book(setup, fake, "--apply", weeks=4)
+    fake.batches.clear()
+    code, out, _ = run(setup, fake, "unbook", "--apply", weeks=4)
+    assert code == 0 and "24 holds removed" in out and f"{AMY}: 8 holds removed" in out
     assert sorted(e["id"] for e in fake.events[AMY]) == ["m1", "own-hold"]
-    assert [e["outcome"] for e in log_of(setup) if e["action"] == "unbook_hold"] == ["deleted"] * 12
+    assert fake.events[BEN] == fake.events[CARA] == []
+    # 8 deletes a mailbox, at most 4 of one mailbox in a batch: two batches of twelve
+    assert fake.batches == [[AMY] * 4 + [BEN] * 4 + [CARA] * 4] * 2
+    assert fake.writes.count(("DELETE", AMY)) == 8
+
+
+def test_unbook_audit_log_records_each_delete(setup: Path) -> None:
+    fake = HoldsGraph()
+    book(setup, fake, "--apply")
+    ids = {p: [(e["id"], e["transactionId"]) for e in fake.holds(p)] for p in (AMY, BEN, CARA)}
+    run(setup, fake, "unbook", "--apply")
+    deletes = [e for e in log_of(setup) if e["action"] == "unbook_hold"]
+    assert {e["outcome"] for e in deletes} == {"deleted"}
+    assert sorted((e["mailbox"], e["event_id"], e["transaction_id"]) for e in deletes) == sorted(
+        (p, i, t) for p, pairs in ids.items() for i, t in pairs)
+    assert created_earlier(AuditLog(setup / "audit.jsonl")) == set()  # the log knows none is ours any more
+
+
+def test_unbook_a_mailbox_that_refuses_is_named_and_the_rest_are_removed(setup: Path) -> None:
+    fake = HoldsGraph()
+    book(setup, fake, "--apply", weeks=4)
+    fake.refuse, fake.batches = (BEN,), []
+    code, out, err = run(setup, fake, "unbook", "--apply", weeks=4)
+    assert code == 3
+    assert err.count("mailbox failed") == 1 and f"mailbox failed: {BEN}: HTTP 403 ErrorAccessDenied" in err
+    assert [len(fake.holds(p)) for p in (AMY, BEN, CARA)] == [0, 8, 0]
+    assert "16 holds removed" in out and BEN not in out
+    # Ben's first four deletes were refused one by one; his four in the second batch were not sent
+    assert [b.count(BEN) for b in fake.batches] == [4, 0]
+    assert fake.writes.count(("DELETE", BEN)) == 4
+    deletes = [(e["mailbox"], e["outcome"]) for e in log_of(setup) if e["action"] == "unbook_hold"]
+    assert sorted(deletes) == [(AMY, "deleted")] * 8 + [(BEN, "failed: HTTP 403 ErrorAccessDenied")] * 4 + [
+        (CARA, "deleted")] * 8
+
+
+def test_unbook_a_throttled_delete_inside_a_batch_is_resent_after_its_retry_after(setup: Path) -> None:
+    fake = HoldsGraph()
+    book(setup, fake, "--apply")
+    fake.throttle, fake.retry_after, fake.batches = {CARA}, "1.5", []
+    settings = load_settings(setup / "calendar-audit.toml")
+    window = Window(date(2026, 10, 19), date(2026, 11, 1), settings.timezone)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    log = AuditLog(setup / "audit.jsonl")
+    result = asyncio.run(unbook_holds_async(settings, settings.team(None), window, log, apply=True,
+                                            transport=httpx.MockTransport(fake.respond), tokens=StaticTokens(),
+                                            sleep=sleep))
+    assert waits == [1.5] and result.failures == [] and len(result.removed) == 12
+    assert fake.batches == [[AMY] * 4 + [BEN] * 4 + [CARA] * 4, [CARA]]
+    assert [e["outcome"] for e in log.entries() if e["action"] == "unbook_hold"] == ["deleted"] * 12
 
 
 def test_book_without_a_policy_exits_2_saying_how_to_give_one(setup: Path) -> None:
