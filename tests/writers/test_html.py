@@ -168,3 +168,13 @@ def test_nice_ticks_are_round_and_cover_the_maximum() -> None:
     assert nice_ticks(93) == [0, 20, 40, 60, 80, 100]
     assert nice_ticks(9.5) == [0, 2, 4, 6, 8, 10]
     assert nice_ticks(0) == [0.0, 1.0]
+
+
+def test_withheld_team_figures_are_explained_in_the_team_summary(make_result) -> None:
+    from calendar_audit.writers.html import render_html
+
+    result = make_result()
+    result.withheld_reason = "this audit covers 2 people, fewer than the minimum group size of 5"
+    html = render_html(result)
+    summary = html[html.index('id="summary"'):html.index('id="people"')]
+    assert "Team figures withheld." in summary and "fewer than the minimum group size of 5" in summary
