@@ -195,3 +195,19 @@ def test_explain_with_pseudonyms_names_no_one(tmp_path, monkeypatch):
                            "--rules", str(E2E / "rules.toml"), "--person", "sam.jones@council.gov.uk")
     assert code == 0 and "home-visit" in out and "sam.jones" not in out
     assert "J.S." not in out  # subjects name people: never shown with pseudonyms on
+
+
+def test_a_plain_file_name_still_finds_the_persons_own_responses(tmp_path):
+    """An export named "A.ics": the address on nearly every meeting is the owner's, so the declined catch-up
+    and the tentative strategy discussion are read as the person's own answers (the worked example holds)."""
+    export = tmp_path / "A.ics"
+    export.write_bytes(SAM.read_bytes())
+    code, _, err = run_cli("report", "--ics", str(export), "--from", "2026-10-19", "--to", "2026-10-25",
+                           "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"), "--format", "csv,json")
+    assert (code, err) == (0, "")
+    [row] = read_csv(tmp_path / "out" / "person_week.csv")
+    assert (row["person"], float(row["busy_hours"]), float(row["meeting_hours"])) == ("A", 9.0, 3.5)
+    import json
+
+    notes = json.loads((tmp_path / "out" / "report.json").read_text())["notes"]
+    assert any("took sam.jones@council.gov.uk to be A" in n for n in notes)

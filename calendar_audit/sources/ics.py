@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from ..errors import IcsError, InputError
 from ..frame import MailboxFailure, SourceData, from_records
 from ..window import Window
 from . import ics_bounds
-from .ics_event import EventMapper, Identity
+from .ics_event import EventMapper, Identity, likely_owner
 from .ics_text import prepare
 from .windows_zones import iana_zone
 
@@ -264,6 +264,12 @@ def occurrences(f: IcsFile, window: Window, tz: str, notes: list[str]) -> list[d
     lo = window.start.to_pydatetime() - timedelta(days=1)
     hi = window.end.to_pydatetime() + timedelta(days=1)
     identity = Identity.of(f.person)
+    if identity.address is None:  # a plain file name: find the owner's address among the meetings
+        owner, on, meetings = likely_owner(e for cal in f.calendars for e in cal.walk("VEVENT"))
+        if owner and owner.split("@", 1)[0] != identity.stem:
+            identity = replace(identity, likely=owner)
+            notes.append(f"{f.path}: took {owner} to be {f.person} (on {on} of {meetings} meetings), for the "
+                         "responses; name the file after the address to say so")
     records = []
     for cal in f.calendars:
         method_cancel = str(cal.get("METHOD", "")).strip().upper() == "CANCEL"

@@ -65,6 +65,7 @@ class Identity:
 
     address: str | None
     stem: str
+    likely: str | None = None  # the file's owner as inferred from its meetings (see ``likely_owner``)
 
     @classmethod
     def of(cls, person: str) -> Identity:
@@ -74,9 +75,35 @@ class Identity:
         """The person's address on this event, or None when it cannot be told."""
         if self.address:
             return self.address
+        addresses = list(addresses)
         # a plain stem ("jo.smith.ics") is the person when exactly one address has it as its local part
         found = {a for a in addresses if a.split("@", 1)[0] == self.stem}
-        return found.pop() if len(found) == 1 else None
+        if len(found) == 1:
+            return found.pop()
+        return self.likely if self.likely in addresses else None
+
+
+def likely_owner(events: Iterable[icalendar.Component]) -> tuple[str | None, int, int]:
+    """The address on most of a file's meetings (an export holds its owner's invitations, so the owner is on
+    nearly all of them): (address, meetings it is on, meetings with people), address None when none stands out."""
+    counts: dict[str, int] = {}
+    meetings = 0
+    for event in events:
+        found = {address(a) for a in _listed(event, "ATTENDEE")} | (
+            {address(event["ORGANIZER"])} if "ORGANIZER" in event else set())
+        found.discard("")
+        if found:
+            meetings += 1
+            for a in found:
+                counts[a] = counts.get(a, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked:
+        return None, 0, 0
+    best, on = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if on >= 2 and on >= 0.6 * meetings and on > runner_up:
+        return best, on, meetings
+    return None, on, meetings
 
 
 def _listed(component: icalendar.Component, name: str) -> list[Any]:
