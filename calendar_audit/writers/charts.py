@@ -219,19 +219,26 @@ def stacked_weeks(
     if reference is not None:
         legend.append((reference.label, reference.colour, "tick"))
     if line is not None:
-        parts.append(
-            f'<path d="{_line_path(plot, line.values, plot.y_right)}" fill="none" stroke="{line.colour}" '
-            f'stroke-width="2.5" stroke-linejoin="round"/>'
-        )
-        for i, value in enumerate(line.values):
-            if _present(value):
-                tip = f"Week of {weeks[i]:%d %b %Y}: {line.label} {float(value):.1f}%"
-                parts.append(
-                    f'<circle cx="{plot.x(i):.1f}" cy="{plot.y_right(float(value)):.1f}" r="3.5" '
-                    f'fill="#fff" stroke="{line.colour}" stroke-width="2"><title>{escape(tip)}</title></circle>'
-                )
+        parts += _line_with_points(plot, weeks, line, plot.y_right, "{:.1f}%")
         legend.append((f"{line.label} (right axis)", line.colour, "line"))
     return Markup(f'<figure class="chart">{_svg(parts, title)}{_legend(legend)}</figure>')
+
+
+def _line_with_points(plot: _Plot, weeks: Sequence[date], series: Series, y: Callable[[float], float],
+                      number: str) -> list[str]:
+    """A series as a line with a point per week, each point titled with its week and value."""
+    parts = [
+        f'<path d="{_line_path(plot, series.values, y)}" fill="none" stroke="{series.colour}" '
+        f'stroke-width="2.5" stroke-linejoin="round"/>'
+    ]
+    for i, value in enumerate(series.values):
+        if _present(value):
+            tip = f"Week of {weeks[i]:%d %b %Y}: {series.label} {number.format(float(value))}"
+            parts.append(
+                f'<circle cx="{plot.x(i):.1f}" cy="{y(float(value)):.1f}" r="3.5" fill="#fff" '
+                f'stroke="{series.colour}" stroke-width="2"><title>{escape(tip)}</title></circle>'
+            )
+    return parts
 
 
 def weekly_lines(weeks: Sequence[date], lines: Sequence[Series], *, title: str, marker: date | None = None) -> Markup:
@@ -244,16 +251,6 @@ def weekly_lines(weeks: Sequence[date], lines: Sequence[Series], *, title: str, 
     if marker is not None:
         parts += plot.marker(marker, f"from {marker.day} {marker:%b %Y}")
     for series in lines:
-        parts.append(
-            f'<path d="{_line_path(plot, series.values, plot.y)}" fill="none" stroke="{series.colour}" '
-            f'stroke-width="2.5" stroke-linejoin="round"/>'
-        )
-        for i, value in enumerate(series.values):
-            if _present(value):
-                tip = f"Week of {weeks[i]:%d %b %Y}: {series.label} {float(value):,.2f}"
-                parts.append(
-                    f'<circle cx="{plot.x(i):.1f}" cy="{plot.y(float(value)):.1f}" r="3.5" fill="#fff" '
-                    f'stroke="{series.colour}" stroke-width="2"><title>{escape(tip)}</title></circle>'
-                )
+        parts += _line_with_points(plot, weeks, series, plot.y, "{:,.2f}")
     legend = [(s.label, s.colour, "line") for s in lines]
     return Markup(f'<figure class="chart">{_svg(parts, title)}{_legend(legend)}</figure>')
