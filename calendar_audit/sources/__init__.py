@@ -78,9 +78,7 @@ def load_source(request: SourceRequest, settings: Settings, today: date) -> Load
         for path in request.ics:
             if not path.is_file():
                 raise InputError(f"{path}: file not found")
-        given = Window(request.first, request.last, tz) if request.first and request.last else None
-        if given is None and (request.first or request.last):
-            given = resolve_window(request.first, request.last, None, tz, today)
+        given = resolve_window(request.first, request.last, None, tz, today) if request.first or request.last else None
         data = read_ics(request.ics, given, tz, today)
         window = given or data.window or resolve_window(None, None, None, tz, today)
         n = len(request.ics)
