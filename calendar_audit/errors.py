@@ -7,6 +7,7 @@
      |    +-- SlotError                a protected-slot policy
      |    +-- IcsError                 an .ics file that cannot be read
      +-- SourceError                   a calendar source failed as a whole (e.g. sign-in)
+     +-- StoreError                    the local store cannot be opened, read or written (locked, read-only, full)
      +-- MailboxError                  one mailbox failed; the others go on (exit 3 when any did)
 
 Messages never contain secrets: callers pass names and places, never values of secret settings.
@@ -45,6 +46,10 @@ class IcsError(InputError):
 
 class SourceError(CalendarAuditError):
     """A calendar source failed as a whole (sign-in refused, server unreachable)."""
+
+
+class StoreError(CalendarAuditError):
+    """The local SQLite store cannot be opened, read or written; the message names the file and the cause."""
 
 
 class MailboxError(CalendarAuditError):

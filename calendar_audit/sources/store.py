@@ -54,27 +54,9 @@ from .graph import (
 )
 from .graph_adapter import GraphEvent, events_to_columns
 from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
+from .schema import migrate
 
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "SyncStateNotFound", "ResyncRequired"})
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS mailboxes (
-    person TEXT PRIMARY KEY, timezone TEXT, working_hours TEXT, last_error TEXT);
-CREATE TABLE IF NOT EXISTS team_members (team TEXT NOT NULL, person TEXT NOT NULL, position INTEGER NOT NULL,
-    PRIMARY KEY (team, person));
-CREATE TABLE IF NOT EXISTS delta_links (person TEXT NOT NULL, window_start TEXT NOT NULL, window_end TEXT NOT NULL,
-    link TEXT NOT NULL, PRIMARY KEY (person, window_start, window_end));
-CREATE TABLE IF NOT EXISTS events (
-    person TEXT NOT NULL, event_id TEXT NOT NULL, series_id TEXT, ical_uid TEXT, subject TEXT,
-    start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, is_all_day INTEGER, show_as TEXT, response TEXT,
-    is_cancelled INTEGER, is_optional INTEGER, attendee_count INTEGER, organizer TEXT, outlook_categories TEXT,
-    is_online INTEGER, location TEXT, sensitivity TEXT, has_agenda INTEGER, attendees TEXT,
-    PRIMARY KEY (person, event_id));
-CREATE INDEX IF NOT EXISTS events_time ON events (person, start_ns, end_ns);
-"""
-
 EVENT_COLUMNS = (
     "person", "event_id", "series_id", "ical_uid", "subject", "start_ns", "end_ns", "is_all_day", "show_as",
     "response", "is_cancelled", "is_optional", "attendee_count", "organizer", "outlook_categories", "is_online",
@@ -131,8 +113,7 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         # a crash can lose the last commits but never corrupts the store (the next sync fetches them again).
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(SCHEMA)
-        conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        migrate(conn, f"store {path}")
         yield conn
     finally:
         conn.close()

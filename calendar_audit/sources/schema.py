@@ -1,0 +1,84 @@
+"""The store's schema, by version: each step upgrades a store from the version before it.
+
+A store records its version in ``meta.schema_version``. Opening a store applies the missing steps in order, each in
+its own transaction, so a store written by an older calendar-audit upgrades in place; a store written by a newer one
+is refused with a clear line rather than misread. Steps are only ever appended, never edited: a store in the field
+may be at any version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import StoreError
+
+# Version 1: what `sync` has kept since the first release (events, mailboxes, team members, delta links).
+V1 = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mailboxes (
+    person TEXT PRIMARY KEY, timezone TEXT, working_hours TEXT, last_error TEXT);
+CREATE TABLE IF NOT EXISTS team_members (team TEXT NOT NULL, person TEXT NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (team, person));
+CREATE TABLE IF NOT EXISTS delta_links (person TEXT NOT NULL, window_start TEXT NOT NULL, window_end TEXT NOT NULL,
+    link TEXT NOT NULL, PRIMARY KEY (person, window_start, window_end));
+CREATE TABLE IF NOT EXISTS events (
+    person TEXT NOT NULL, event_id TEXT NOT NULL, series_id TEXT, ical_uid TEXT, subject TEXT,
+    start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, is_all_day INTEGER, show_as TEXT, response TEXT,
+    is_cancelled INTEGER, is_optional INTEGER, attendee_count INTEGER, organizer TEXT, outlook_categories TEXT,
+    is_online INTEGER, location TEXT, sensitivity TEXT, has_agenda INTEGER, attendees TEXT,
+    PRIMARY KEY (person, event_id));
+CREATE INDEX IF NOT EXISTS events_time ON events (person, start_ns, end_ns);
+"""
+
+# Each entry is (version, SQL script). Append only; the last version is the one this code writes.
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, V1),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def version_of(conn: sqlite3.Connection) -> int:
+    """The store's schema version; 0 for a new, empty file."""
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+    if not has_meta:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 1
+
+
+def check_version(conn: sqlite3.Connection, where: str) -> int:
+    """The store's version; StoreError when a newer calendar-audit wrote it."""
+    found = version_of(conn)
+    if found > SCHEMA_VERSION:
+        raise StoreError(f"{where}: written by a newer calendar-audit (schema version {found}; this one reads up "
+                         f"to {SCHEMA_VERSION}); upgrade calendar-audit, or point store.path at another file")
+    return found
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> int:
+    """Bring the store up to SCHEMA_VERSION, one transaction per step; returns the version it was at."""
+    found = check_version(conn, where)
+    for version, script in MIGRATIONS:
+        if version <= found:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """A script's statements (executescript would commit the step's transaction half-way)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return [s for s in out if s]
