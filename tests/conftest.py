@@ -69,3 +69,57 @@ def in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Run the test in an empty folder (no ./calendar-audit.toml)."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+# --- a real browser ------------------------------------------------------------------------------------------------
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = REPO / "tests" / "screenshots"  # git-ignored; the tests leave their pictures here to look at
+
+
+def chromium_path() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def need(what: str, present: bool) -> None:
+    """Skip a test whose tool is missing on a developer's machine; in CI (CI set) fail it instead."""
+    import os
+
+    if present:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI: .ci/run must install it")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """Debian's headless Chromium driven by Playwright (no browser download: the system binary)."""
+    path = chromium_path()
+    need("chromium", path is not None)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need("playwright", False)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_at(browser: Any) -> Callable[..., Any]:
+    """A fresh page at a width (1400 desktop, 390 phone); closed after the test."""
+    pages: list[Any] = []
+
+    def open_page(width: int = 1400, height: int = 900) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        pages.append(context)
+        return page
+
+    yield open_page
+    for context in pages:
+        context.close()
