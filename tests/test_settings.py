@@ -64,12 +64,13 @@ def test_example_config_loads_and_documents_every_setting():
 def test_example_values_are_the_defaults():
     example = load_settings(EXAMPLE)
     default = Settings()
-    for section in ("graph", "store", "holds", "suggest", "privacy"):
+    for section in ("graph", "store", "holds", "suggest", "privacy", "enforce", "digest", "service"):
         got, want = getattr(example, section).model_dump(), getattr(default, section).model_dump()
         if section == "graph":
             got.pop("tenant_id"), got.pop("client_id"), want.pop("tenant_id"), want.pop("client_id")
         assert got == want, section
-    for key in ("timezone", "working_hours", "rules", "output_dir", "counted_responses", "audit_log"):
+    for key in ("timezone", "working_hours", "rules", "output_dir", "counted_responses", "audit_log",
+                "visit_block_minutes"):
         assert getattr(example, key) == getattr(default, key), key
 
 

@@ -91,7 +91,8 @@ def test_every_problem_in_a_slot_is_reported_at_once() -> None:
     with pytest.raises(SlotError) as err:
         load_slots(path)
     assert str(err.value).splitlines() == [
-        f'{path}: slot #1: unknown key "colour" (expected one of name, days, start, end, allow, since, until, people)',
+        f'{path}: slot #1: unknown key "colour" (expected one of name, days, start, end, allow, since, until, people, '
+        f'enforce)',
         f"{path}: slot #1: name: missing",
         f'{path}: slot #1: days: expected a non-empty list of days (mon, tue, wed, thu, fri, sat, sun), '
         f'got a string "tue"',
