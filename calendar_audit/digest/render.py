@@ -62,7 +62,7 @@ def person_message(digest: PersonDigest, base_url: str, tz: str) -> Message:
     acted = (f"Declined {done['declined']} and answered {done['tentative']} tentatively for you; "
              f"{done['noted']} more noted for you to decide; {done['undone']} undone by you.")
     if not any(done.values()):
-        acted = "No invitation landed in your protected time this week."
+        acted = "Enforcement answered nothing and noted nothing for you this week."
     suggestions = [[f"{s.start.tz_convert(tz):%a %d %b %H:%M}-{s.end.tz_convert(tz):%H:%M}", f"{fixed(s.hours, 1)} h",
                     s.reason] for s in digest.suggestions]
     sections = [

@@ -140,10 +140,10 @@ async def digest_async(settings: Settings, team: TeamSettings | str | None = Non
         target = out or Path(settings.output_dir) / f"digest-{week.isoformat()}"
         target.mkdir(parents=True, exist_ok=True)
         for message in messages:
-            stem = target / file_stem(message)
-            stem.with_suffix(".html").write_text(message.html, encoding="utf-8")
-            stem.with_suffix(".eml").write_bytes(to_eml(message, settings.digest.sender))
-            run.files += [stem.with_suffix(".html"), stem.with_suffix(".eml")]
+            html, eml = target / f"{file_stem(message)}.html", target / f"{file_stem(message)}.eml"
+            html.write_text(message.html, encoding="utf-8")
+            eml.write_bytes(to_eml(message, settings.digest.sender))
+            run.files += [html, eml]
             sent = (message.to.lower(), message.role) in sent_before
             run.messages.append((message, "already_sent" if sent else "would_send"))
         return run
