@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -68,6 +69,17 @@ def enforcement_window(settings: Settings, today: date) -> Window:
 def team_slots(settings: Settings, team: TeamSettings, categories: Sequence[str]) -> list[Slot]:
     where = str(settings._config_file) if settings._config_file else "settings"
     return slots_from_team(team, where, categories) if team.protected_slots else []
+
+
+def _can_sign_in(settings: Settings) -> bool:
+    from ..errors import ConfigError
+    from ..sources.auth import require_sign_in_settings
+
+    try:
+        require_sign_in_settings(settings)
+    except ConfigError:
+        return False
+    return True
 
 
 def _domain(address: str) -> str:
@@ -120,9 +132,13 @@ async def enforce_async(settings: Settings, team: TeamSettings | str | None = No
     failures = list(data.failures)
     log = log or AuditLog(default_audit_log(settings))
     writes = [d for d in decisions if d.writes]
-    async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
+    async with AsyncExitStack() as stack:
+        client: GraphClient | None = None
+        if apply or (writes and _can_sign_in(settings)):  # a dry run without sign-in settings reads no free/busy
+            client = await stack.enter_async_context(GraphClient(settings, transport=transport, tokens=tokens,
+                                                                 sleep=sleep))
         busy: dict[tuple[str, str], list[Interval] | None] = {}
-        if writes:
+        if writes and client is not None:
             from ..actions.enforcement import organiser_busy
 
             for person in dict.fromkeys(d.person for d in writes):
@@ -151,7 +167,7 @@ async def enforce_async(settings: Settings, team: TeamSettings | str | None = No
             elif not d.writes:
                 d = replace(d, outcome="noted")
             planned.append(d)
-        if apply and any(d.writes and d.outcome == "planned" for d in planned):
+        if client is not None and apply and any(d.writes and d.outcome == "planned" for d in planned):
             from ..actions.enforcement import send_answers
 
             to_send = [d for d in planned if d.writes and d.outcome == "planned"]

@@ -89,3 +89,19 @@ def test_no_enforcement_note_quotes_a_subject_or_names_anyone(tmp_path):
     assert len(notes) > 20 and any(d.proposed_start is not None for d in run.decisions)
     subjects, names = names_and_subjects(data.events)
     assert [n for n in notes if not clean(n, subjects, names)] == []
+
+
+def test_a_dry_run_without_sign_in_settings_plans_but_proposes_no_time_it_cannot_check(tmp_path):
+    """Every demo organiser is in the team's domain: with no way to read their calendars, no time is proposed."""
+    from dataclasses import replace
+
+    data = generate()
+    invited = data.events["response"] == "accepted"
+    data = replace(data, events=data.events.assign(response=data.events["response"].where(~invited, "notResponded")))
+    policy = demo_slots_toml().replace("[[slot]]", "[[teams.protected_slots]]") + 'enforce = "decline"\n'
+    config = tmp_path / "c.toml"
+    config.write_text(f'[store]\npath = "{(tmp_path / "s.sqlite3").as_posix()}"\n'
+                      f'[[teams]]\nname = "demo"\nmembers = {json.dumps(data.people)}\n{policy}', encoding="utf-8")
+    run = asyncio.run(enforce_async(load_settings(config), now=pd.Timestamp("2026-10-05T06:00Z"), data=data))
+    assert run.decisions and {d.outcome for d in run.decisions} <= {"would_send", "held"}
+    assert all(d.proposed_start is None and "another time, or to send my input" in d.note for d in run.decisions)
