@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .run import DigestRun, digest, digest_async
+from .run import DigestRun, digest, digest_async, scheduled_week
 
-__all__ = ["DigestRun", "digest", "digest_async"]
+__all__ = ["DigestRun", "digest", "digest_async", "scheduled_week"]

@@ -2,6 +2,7 @@
 
 Library API (the command and the service's scheduler call it):
 
+- ``scheduled_week(settings, now) -> date | None``: the week the scheduler should send now (None: not yet).
 - ``digest(settings, team, now=..., week=None, apply=False, out=None) -> DigestRun``: one message per practitioner
   (team member) and per manager (``[[teams]] managers``) for the week starting ``week`` (default: last week).
   A dry run writes ``<to>-<role>.html`` and ``.eml`` files to ``out``; ``apply`` sends them with Graph
@@ -31,7 +32,7 @@ from ..frame import MailboxFailure, SourceData
 from ..metrics import leave_days
 from ..privacy import group_withheld
 from ..rules import load_rules
-from ..settings import Settings, TeamSettings
+from ..settings import Settings, TeamSettings, parse_clock, parse_day
 from ..slots import slot_occurrences
 from ..slots.compliance import measure_slots
 from ..sources.graph import check_fatal, failure_reason, user_path
@@ -64,6 +65,19 @@ class DigestRun:
 
 def last_week(today: date) -> date:
     return today - timedelta(days=today.weekday() + 7)
+
+
+def scheduled_week(settings: Settings, now: pd.Timestamp) -> date | None:
+    """For the service's scheduler: the week to send once this week's ``digest.day`` ``digest.time`` (team zone) has
+    passed and ``digest.enabled`` is on, else None. Sending it again is harmless: the journal sends nobody twice."""
+    if not settings.digest.enabled:
+        return None
+    local = pd.Timestamp(now).tz_convert(settings.timezone)
+    monday = local.date() - timedelta(days=local.weekday())
+    day = monday + timedelta(days=parse_day(settings.digest.day))
+    moment = local_midnight(day, settings.timezone) + pd.Timedelta(hours=parse_clock(settings.digest.time).hour,
+                                                                   minutes=parse_clock(settings.digest.time).minute)
+    return last_week(local.date()) if pd.Timestamp(now) >= moment else None
 
 
 def digest_window(settings: Settings, week: date) -> Window:

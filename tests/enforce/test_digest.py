@@ -188,3 +188,19 @@ def test_what_enforcement_did_that_week_is_in_the_practitioners_digest(tmp_path)
     assert ("Declined 1 and answered 0 tentatively for you; 1 more noted for you to decide; 0 undone by you."
             in amy)
     assert "Enforcement answered nothing and noted nothing for you this week." in ben
+
+
+def test_the_scheduler_sends_last_weeks_digest_once_the_configured_day_and_time_have_passed():
+    import pandas as pd
+
+    from calendar_audit.digest import scheduled_week
+    from calendar_audit.settings import Settings
+
+    settings = Settings(digest={"enabled": True, "day": "mon", "time": "08:00"})
+    # Mon 2 Nov 2026, GMT: 07:59 is too early, 08:00 sends the week of 26 October, and so does Wednesday
+    assert scheduled_week(settings, pd.Timestamp("2026-11-02T07:59Z")) is None
+    assert str(scheduled_week(settings, pd.Timestamp("2026-11-02T08:00Z"))) == "2026-10-26"
+    assert str(scheduled_week(settings, pd.Timestamp("2026-11-04T12:00Z"))) == "2026-10-26"
+    # British Summer Time: 08:00 local is 07:00 UTC
+    assert str(scheduled_week(settings, pd.Timestamp("2026-10-19T07:00Z"))) == "2026-10-12"
+    assert scheduled_week(Settings(), pd.Timestamp("2026-11-04T12:00Z")) is None  # digest.enabled is off
