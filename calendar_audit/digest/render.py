@@ -16,6 +16,8 @@ from .figures import ManagerDigest, Measure, PersonDigest
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FOOTER = ("Sent each week by calendar-audit from your calendar. Meeting titles are never included. "
           "You can change what calendar-audit does for you on its page.")
+MANAGER_FOOTER = ("Sent each week by calendar-audit from your team's calendars. Meeting titles and practitioners' "
+                  "names are never included.")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def measure_rows(measures: list[Measure]) -> list[list[str]]:
 
 
 def _page(**context: Any) -> str:
-    return _env().get_template("digest.html.j2").render(footer=FOOTER, **context)
+    return _env().get_template("digest.html.j2").render(**{"footer": FOOTER, **context})
 
 
 def link_to(base_url: str) -> str:
@@ -95,7 +97,8 @@ def manager_message(digest: ManagerDigest, base_url: str) -> Message:
                   "rows": [[who, str(n), f"{fixed(h, 1)} h"] for who, n, h in digest.organisers]}
     html = _page(title="Team week", heading=f"Team {digest.team}, {week_text(digest.week)}",
                  intro="The team's time and protected slots this week.", sections=[summary, kept, organisers],
-                 link=link_to(base_url) + f"teams/{digest.team}" if base_url else "", link_text="Open the team page")
+                 link=link_to(base_url) + f"teams/{digest.team}" if base_url else "", link_text="Open the team page",
+                 footer=MANAGER_FOOTER)
     return Message(digest.manager, "manager", f"Team {digest.team} in calendar-audit: {week_text(digest.week)}",
                    html)
 

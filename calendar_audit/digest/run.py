@@ -116,7 +116,12 @@ def build_messages(settings: Settings, team: TeamSettings, data: SourceData, wee
                                enforcement_counts(done[person]),
                                top_suggestions(found, LABELS, settings.digest.suggestions) if len(found) else [])
         messages.append(person_message(figures, settings.service.base_url, settings.timezone))
-    withheld = group_withheld(people, settings.privacy.min_group_size)
+    withheld = ""
+    if group_withheld(people, settings.privacy.min_group_size):
+        withheld = (f"Team figures are withheld: the team has {len(people)} "
+                    f"{'person' if len(people) == 1 else 'people'}, fewer than the minimum group size of "
+                    f"{settings.privacy.min_group_size} (privacy.min_group_size), so a team figure would reveal "
+                    "individuals.")
     for manager in team.managers:
         figures = ManagerDigest(
             manager, team.name, week, len(people), withheld, team_measures(pw, compliance, week),

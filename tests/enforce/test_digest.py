@@ -44,7 +44,7 @@ def fake_team() -> Any:
     return fake
 
 
-def write_config(tmp_path: Path) -> Path:
+def write_config(tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "calendar-audit.toml"
     path.write_text(
         f'output_dir = "{(tmp_path / "out").as_posix()}"\n'
@@ -54,11 +54,11 @@ def write_config(tmp_path: Path) -> Path:
         f'[digest]\nsender = "{SENDER}"\n[service]\nbase_url = "https://calendar-audit.council.gov.uk"\n'
         f'[[teams]]\nname = "evolve"\nmembers = ["{AMY}", "{BEN}"]\nmanagers = ["{MANAGER}"]\n'
         '[[teams.protected_slots]]\nname = "direct-work-mornings"\ndays = ["tue", "thu"]\nstart = "09:30"\n'
-        'end = "12:30"\nallow = ["direct_work", "statutory"]\n', encoding="utf-8")
+        'end = "12:30"\nallow = ["direct_work", "statutory"]\n' + extra, encoding="utf-8")
     return path
 
 
-def cli(tmp_path: Path, fake: Any, *args: str, mails: list | None = None) -> tuple[int, str, str]:
+def cli(tmp_path: Path, fake: Any, *args: str, mails: list | None = None, extra: str = "") -> tuple[int, str, str]:
     from datetime import date, datetime
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
@@ -74,7 +74,7 @@ def cli(tmp_path: Path, fake: Any, *args: str, mails: list | None = None) -> tup
         router.post(url__regex=r"https://graph\.microsoft\.com/v1\.0/users/[^/]+/sendMail$").mock(
             side_effect=send_mail)
         router.route().mock(side_effect=fake.respond)
-        code = main([args[0], "--config", str(write_config(tmp_path)), *args[1:]], ctx)
+        code = main([args[0], "--config", str(write_config(tmp_path, extra)), *args[1:]], ctx)
     return code, out.export_text(), err.export_text()
 
 
@@ -121,7 +121,7 @@ def test_dry_run_writes_one_message_each_with_reports_figures_and_no_subject_or_
     assert BEN not in amy and AMY not in ben
     assert AMY not in boss and BEN not in boss
     # the manager: team figures withheld (2 people < 5), who booked into protected time: the outside organiser
-    assert "Team totals and comparisons are withheld" in boss
+    assert "Team figures are withheld: the team has 2 people, fewer than the minimum group size of 5" in boss
     assert OUTSIDER in boss and "team members" in boss
 
 
@@ -204,3 +204,16 @@ def test_the_scheduler_sends_last_weeks_digest_once_the_configured_day_and_time_
     # British Summer Time: 08:00 local is 07:00 UTC
     assert str(scheduled_week(settings, pd.Timestamp("2026-10-19T07:00Z"))) == "2026-10-12"
     assert scheduled_week(Settings(), pd.Timestamp("2026-11-04T12:00Z")) is None  # digest.enabled is off
+
+
+def test_a_large_enough_team_shows_the_manager_its_figures_and_kept_time_week_by_week(tmp_path):
+    fake = prepared(tmp_path)
+    cli(tmp_path, fake, "digest", "--out", str(tmp_path / "digest"), extra="[privacy]\nmin_group_size = 2\n")
+    boss = (tmp_path / "digest" / f"{MANAGER}-manager.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", boss)
+    # direct work 2 h of 80 working hours; meetings: Amy 1 h (team) + 1 h (panel), Ben 1 h + 1.5 h = 4.5 of 80
+    assert cells[:3] == ["Direct work, share of working hours", "3%", "0%"]
+    assert cells[3:6] == ["Meetings, share of working hours", "6%", "0%"]
+    # kept: Tue 27 and Thu 29 mornings, 3 h each, for two people = 12 h; Amy's panel takes 1 h, Ben's catch-up 1.5 h
+    assert cells[cells.index("26 Oct"):cells.index("26 Oct") + 2] == ["26 Oct", "79%"]
+    assert AMY not in boss and BEN not in boss
