@@ -143,3 +143,15 @@ def test_working_hours_end_before_start_is_refused(write_config):
     s = load_settings(write_config('working_hours = { start = "17:00", end = "09:00" }\n'))
     with pytest.raises(ConfigError, match="working_hours: end 09:00 is not after start 17:00"):
         s.team_hours()
+
+
+def test_enforce_templates_take_only_their_own_placeholders(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[enforce]\ntemplates = { decline = "Sorry about {subject}. {proposal}" }\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(config)
+    assert str(err.value) == (f"{config}: enforce.templates: template 'decline': unknown placeholder {{subject}} "
+                              "(allowed: {policy}, {proposal})")
+    config.write_text('[enforce]\ntemplates = { named_time = "How about {time}?" }\n[digest]\nday = "someday"\n')
+    with pytest.raises(ConfigError, match=r"digest.day: unknown day 'someday'"):
+        load_settings(config)
