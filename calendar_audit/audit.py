@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from .errors import ConfigError
@@ -19,6 +22,9 @@ from .privacy import apply_privacy, group_withheld
 from .rules import RuleSet, classify
 from .settings import Settings
 from .window import Window
+
+if TYPE_CHECKING:
+    from .slots import Slot
 
 
 def in_window(events: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -59,17 +65,31 @@ def working_hours_map(data: SourceData, settings: Settings) -> dict[str, Working
     return {name: hours[name.lower()] for name in names if name.lower() in hours}
 
 
+def slot_layers(events: pd.DataFrame, people: list[str], window: Window, slots: Sequence[Slot]) -> dict:
+    """The sweep layers of a policy's occurrences (none without a policy)."""
+    if not slots:
+        return {}
+    from .metrics import leave_days
+    from .slots.occurrences import occurrence_layers, slot_occurrences
+
+    return occurrence_layers(slot_occurrences(slots, people, window, leave_days(events)), slots, people)
+
+
 def audit(data: SourceData, rules: RuleSet, window: Window, settings: Settings, *,
-          include_subjects: bool = False, source_label: str = "", allow_small_team: bool = False) -> AuditResult:
-    """Measure a team's calendars over the window, as DESIGN.md defines every number."""
+          include_subjects: bool = False, source_label: str = "", allow_small_team: bool = False,
+          slots: Sequence[Slot] = ()) -> AuditResult:
+    """Measure a team's calendars over the window, as DESIGN.md defines every number.
+
+    ``slots`` (a protected-slot policy) only adds ``visit_ready_slot_hours``; every other figure is the same.
+    """
     if include_subjects and settings.privacy.pseudonymise:
         raise ConfigError("--include-subjects: not with privacy.pseudonymise on (subjects name people)")
     data = apply_privacy(data, settings)  # before anything else sees a name
     events = prepare_events(data.events, rules, window, settings)
     people = people_of(data, events)
     part = partition(events, people, window, rules.categories, working_hours_map(data, settings),
-                     settings.team_hours())
-    table = person_week(part)
+                     settings.team_hours(), slot_layers(events, people, window, slots))
+    table = person_week(part, settings.visit_block_minutes)
     costs = meeting_costs(events, include_subjects)
     withheld = group_withheld(people, settings.privacy.min_group_size, allow_small_team)
     return AuditResult(

@@ -1,4 +1,14 @@
-"""The person-week table and team summaries, exactly as DESIGN.md defines the metrics. Pure: frames in, frames out."""
+"""The person-week table and team summaries, exactly as DESIGN.md defines the metrics. Pure: frames in, frames out.
+
+Visit-ready time (issue 11): direct work in children's social care needs long unbroken stretches (a home visit
+with travel takes two to three hours). A person's *free* time is time inside their working hours that no counted
+event covers. A *visit-ready block* is a maximal stretch of free time within one local calendar day (blocks never
+span midnight) lasting at least ``visit_block_minutes`` (default 120). Per person and week:
+``visit_ready_hours`` is the total length of those blocks, ``visit_ready_blocks`` their number, and
+``visit_ready_slot_hours`` the part of them inside the person's protected-slot occurrences (0 without a policy).
+A day 09:30-17:00 broken by an 11:00-11:30 meeting has no block in the morning (09:30-11:00 is 1.5 h) and one
+of 5.5 h in the afternoon.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +28,9 @@ HOUR_COLUMNS = ["working_hours", "busy_hours", "direct_work_hours", "meeting_hou
                 "training_hours", "travel_hours", "admin_hours", "other_hours", "double_booked_hours",
                 "after_hours_hours"]
 PERSON_WEEK_COLUMNS = ["person", "week_start", *HOUR_COLUMNS, "direct_work_pct", "meeting_pct"]
+VISIT_READY_COLUMNS = ["visit_ready_hours", "visit_ready_blocks", "visit_ready_slot_hours"]
+DEFAULT_VISIT_BLOCK_MINUTES = 120
+SLOT_LAYER_PREFIX = "slot:"
 DEFAULT_COUNTED_RESPONSES = ("organizer", "accepted", "tentativelyAccepted", "notResponded", "none")
 DAY = 24 * 3600
 
@@ -58,6 +71,7 @@ class Partition:
     segments: Segments
     week_of_segment: np.ndarray
     leave: dict[str, set[date]]
+    day_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # local midnights
 
 
 def partition(
@@ -83,19 +97,56 @@ def partition(
     ])
     weeks = window.week_starts()
     cuts = to_seconds(pd.DatetimeIndex([local_midnight(w, window.tz) for w in weeks]))
+    # every local midnight cuts the sweep too, so no segment spans two days (visit-ready blocks stop at midnight)
+    day_starts = to_seconds(pd.DatetimeIndex([local_midnight(d, window.tz) for d in days]))
     origin = int(window.start.timestamp())
     length = int(window.end.timestamp()) - origin
     person_code = pd.Categorical(counted["person"], categories=list(people)).codes.astype(np.int64)
     rank = pd.Categorical(counted["category"], categories=list(categories)).codes.astype(np.int64)
     ev = Intervals(person_code, to_seconds(counted["start"]), to_seconds(counted["end"]))
     segments = sweep(len(people), origin, length, ev, rank,
-                     len(categories), counted["statutory"].to_numpy(bool), {"work": work, **(layers or {})}, cuts)
+                     len(categories), counted["statutory"].to_numpy(bool), {"work": work, **(layers or {})},
+                     day_starts)
     week_of_segment = np.searchsorted(cuts, segments.start, side="right") - 1
-    return Partition(window, list(people), weeks, tuple(categories), segments, np.maximum(week_of_segment, 0), leave)
+    return Partition(window, list(people), weeks, tuple(categories), segments, np.maximum(week_of_segment, 0), leave,
+                     day_starts)
 
 
-def person_week(part: Partition) -> pd.DataFrame:
-    """One row per person and week with every metric in DESIGN.md."""
+def visit_ready(part: Partition, block_minutes: int = DEFAULT_VISIT_BLOCK_MINUTES) -> dict[str, np.ndarray]:
+    """Per person-week group: visit-ready hours, blocks and the hours of them in protected slots (module docstring).
+
+    Free segments are joined into blocks where one ends exactly where the next begins, for the same person, and
+    the next does not start at a local midnight; the sweep already cuts every segment at midnight.
+    """
+    seg = part.segments
+    n_weeks = len(part.weeks)
+    n = len(part.people) * n_weeks
+    free = np.flatnonzero(seg.layers["work"] & (seg.depth == 0))
+    in_slot = np.zeros(len(seg.seconds), dtype=bool)
+    for name, covered in seg.layers.items():
+        if name.startswith(SLOT_LAYER_PREFIX):
+            in_slot |= covered
+    if not len(free):
+        return {"visit_ready_hours": np.zeros(n), "visit_ready_blocks": np.zeros(n, dtype=np.int64),
+                "visit_ready_slot_hours": np.zeros(n)}
+    person, start, seconds = seg.person[free], seg.start[free], seg.seconds[free]
+    first = np.ones(len(free), dtype=bool)
+    first[1:] = (person[1:] != person[:-1]) | (start[1:] != start[:-1] + seconds[:-1]) | np.isin(
+        start[1:], part.day_starts)
+    block = np.cumsum(first) - 1
+    long_enough = (np.bincount(block, weights=seconds) >= block_minutes * 60)[block]
+    group = (person * n_weeks + part.week_of_segment[free])
+    slot = in_slot[free]
+    return {
+        "visit_ready_hours": np.bincount(group[long_enough], weights=seconds[long_enough], minlength=n) / 3600.0,
+        "visit_ready_blocks": np.bincount(group[long_enough & first], minlength=n).astype(np.int64),
+        "visit_ready_slot_hours": np.bincount(group[long_enough & slot], weights=seconds[long_enough & slot],
+                                              minlength=n) / 3600.0,
+    }
+
+
+def person_week(part: Partition, visit_block_minutes: int = DEFAULT_VISIT_BLOCK_MINUTES) -> pd.DataFrame:
+    """One row per person and week with every metric in DESIGN.md, then the visit-ready columns."""
     seg = part.segments
     n_weeks = len(part.weeks)
     n = len(part.people) * n_weeks
@@ -118,7 +169,10 @@ def person_week(part: Partition) -> pd.DataFrame:
     })
     for column in HOUR_COLUMNS:
         table[column] = cols.get(column, np.zeros(n))
-    return add_percentages(table)
+    table = add_percentages(table)
+    for column, values in visit_ready(part, visit_block_minutes).items():
+        table[column] = values
+    return table
 
 
 def add_percentages(table: pd.DataFrame) -> pd.DataFrame:

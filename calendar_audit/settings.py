@@ -94,6 +94,7 @@ class TeamSettings(_Model):
     group: str = ""  # Entra ID group id or mail address
     members: list[str] = []
     protected_slots: list[dict[str, Any]] = []  # validated by calendar_audit.slots
+    managers: list[str] = []  # mailbox addresses of the team's managers (digest: the team summary)
 
 
 class GraphSettings(_Model):
@@ -134,6 +135,67 @@ class SuggestSettings(_Model):
     templates: dict[str, str] = {}
 
 
+ENFORCE_TEMPLATE_KEYS = ("decline", "tentative", "proposed", "named_time", "no_time")
+ENFORCE_PLACEHOLDERS = {"decline": ("policy", "proposal"), "tentative": ("policy", "proposal"), "proposed": (),
+                        "named_time": ("time",), "no_time": ()}
+
+
+class EnforceSettings(_Model):
+    """Enforcement of protected slots as invitations arrive (calendar_audit.enforce)."""
+
+    search_days: int = Field(5, ge=1, le=30)  # working days searched for a proposed better time
+    daily_cap: int = Field(5, ge=0, le=100)  # writes (tentative/decline) per person per day; more wait a day
+    templates: dict[str, str] = {}  # decline, tentative, proposed, named_time, no_time; see config.example.toml
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, v: dict[str, str]) -> dict[str, str]:
+        import string
+
+        for key, text in v.items():
+            if key not in ENFORCE_TEMPLATE_KEYS:
+                raise ValueError(f"unknown template {key!r} (use {', '.join(ENFORCE_TEMPLATE_KEYS)})")
+            if not str(text).strip():
+                raise ValueError(f"template {key!r} is empty")
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            except ValueError as exc:
+                raise ValueError(f"template {key!r}: {exc}") from None
+            unknown = names - set(ENFORCE_PLACEHOLDERS[key])
+            if unknown:
+                allowed = ", ".join("{" + n + "}" for n in ENFORCE_PLACEHOLDERS[key]) or "none"
+                raise ValueError(f"template {key!r}: unknown placeholder {{{sorted(unknown)[0]}}} "
+                                 f"(allowed: {allowed})")
+        return v
+
+
+class DigestSettings(_Model):
+    """The weekly digest mail (calendar_audit.digest)."""
+
+    enabled: bool = False  # the service's scheduled run; `calendar-audit digest` works either way
+    sender: str = ""  # the mailbox the digest is sent from (application Mail.Send)
+    day: str = "mon"
+    time: str = "08:00"  # in the team's time zone
+    suggestions: int = Field(3, ge=0, le=20)  # next week's top suggestions in a practitioner's digest
+    top_organisers: int = Field(5, ge=0, le=50)  # organisers who overran slots most, in a manager's digest
+
+    @field_validator("day")
+    @classmethod
+    def _day(cls, v: str) -> str:
+        parse_day(v)
+        return v
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        parse_clock(v)
+        return v
+
+
+class ServiceSettings(_Model):
+    base_url: str = ""  # where the service's pages are reached, e.g. https://calendar-audit.council.gov.uk
+
+
 class PrivacySettings(_Model):
     pseudonymise: bool = False
     pseudonym_salt: SecretStr = SecretStr("")
@@ -153,11 +215,15 @@ class Settings(BaseSettings):
     output_dir: str = "reports"
     counted_responses: list[str] = ["organizer", "accepted", "tentativelyAccepted", "notResponded", "none"]
     audit_log: str = ""  # JSON lines of every calendar write; empty: the user's data folder
+    visit_block_minutes: int = Field(120, ge=1, le=24 * 60)  # shortest free stretch that counts as visit-ready
     graph: GraphSettings = GraphSettings()
     store: StoreSettings = StoreSettings()
     holds: HoldSettings = HoldSettings()
     suggest: SuggestSettings = SuggestSettings()
     privacy: PrivacySettings = PrivacySettings()
+    enforce: EnforceSettings = EnforceSettings()
+    digest: DigestSettings = DigestSettings()
+    service: ServiceSettings = ServiceSettings()
     people: dict[str, PersonSettings] = {}
     teams: list[TeamSettings] = []
 

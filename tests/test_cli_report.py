@@ -47,7 +47,8 @@ def test_person_week_follows_the_definitions_on_outlook_exports(report):
     assert list(rows[0]) == ["person", "week_start", "working_hours", "busy_hours", "direct_work_hours",
                              "meeting_hours", "statutory_meeting_hours", "training_hours", "travel_hours",
                              "admin_hours", "other_hours", "double_booked_hours", "after_hours_hours",
-                             "direct_work_pct", "meeting_pct"]
+                             "direct_work_pct", "meeting_pct", "visit_ready_hours", "visit_ready_blocks",
+                             "visit_ready_slot_hours"]
     assert len(rows) == 8  # two people x four weeks
     sam = "sam.jones@council.gov.uk"
 
@@ -59,7 +60,7 @@ def test_person_week_follows_the_definitions_on_outlook_exports(report):
         "working_hours": 32.0, "busy_hours": 9.0, "direct_work_hours": 1.5, "meeting_hours": 3.5,
         "statutory_meeting_hours": 3.0, "training_hours": 0.0, "travel_hours": 0.0, "admin_hours": 0.0,
         "other_hours": 4.0, "double_booked_hours": 0.5, "after_hours_hours": 6.0, "direct_work_pct": 4.69,
-        "meeting_pct": 10.94,
+        "meeting_pct": 10.94, "visit_ready_hours": 28.0, "visit_ready_blocks": 4.0, "visit_ready_slot_hours": 0.0,
     }
     # the weekly team meeting keeps 10:00 local across the clock change; the last occurrence moved to Tue 14:00-15:30
     assert numbers(row(rows, sam, "2026-10-12"))["meeting_hours"] == 1.0

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from calendar_audit.frame import WorkingHours, from_records
-from calendar_audit.metrics import CATEGORIES, PERSON_WEEK_COLUMNS, exclusion_reasons, partition, person_week
+from calendar_audit.metrics import (
+    CATEGORIES,
+    PERSON_WEEK_COLUMNS,
+    VISIT_READY_COLUMNS,
+    exclusion_reasons,
+    partition,
+    person_week,
+)
 from calendar_audit.window import Window
 from tests.conftest import local
 
@@ -53,12 +60,15 @@ def test_design_worked_example(make_events):
              category="other"),
     )
     table = measure(events, Window(date(2026, 10, 19), date(2026, 10, 25)))
-    assert list(table.columns) == PERSON_WEEK_COLUMNS
+    assert list(table.columns) == PERSON_WEEK_COLUMNS + VISIT_READY_COLUMNS
+    # visit-ready: Mon 12:00-17:00 (5 h; 09:00-10:00 is too short), Wed and Fri whole days (the declined and
+    # free events do not count), Thu 09:00-16:00; Tue is leave
     assert row_of(table, "2026-10-19") == {
         "person": SAM, "week_start": date(2026, 10, 19), "working_hours": 32.0, "busy_hours": 9.0,
         "direct_work_hours": 1.5, "meeting_hours": 3.5, "statutory_meeting_hours": 3.0, "training_hours": 0.0,
         "travel_hours": 0.0, "admin_hours": 0.0, "other_hours": 4.0, "double_booked_hours": 0.5,
         "after_hours_hours": 6.0, "direct_work_pct": 4.69, "meeting_pct": 10.94,
+        "visit_ready_hours": 28.0, "visit_ready_blocks": 4, "visit_ready_slot_hours": 0.0,
     }
 
 

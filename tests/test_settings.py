@@ -64,12 +64,13 @@ def test_example_config_loads_and_documents_every_setting():
 def test_example_values_are_the_defaults():
     example = load_settings(EXAMPLE)
     default = Settings()
-    for section in ("graph", "store", "holds", "suggest", "privacy"):
+    for section in ("graph", "store", "holds", "suggest", "privacy", "enforce", "digest", "service"):
         got, want = getattr(example, section).model_dump(), getattr(default, section).model_dump()
         if section == "graph":
             got.pop("tenant_id"), got.pop("client_id"), want.pop("tenant_id"), want.pop("client_id")
         assert got == want, section
-    for key in ("timezone", "working_hours", "rules", "output_dir", "counted_responses", "audit_log"):
+    for key in ("timezone", "working_hours", "rules", "output_dir", "counted_responses", "audit_log",
+                "visit_block_minutes"):
         assert getattr(example, key) == getattr(default, key), key
 
 
@@ -142,3 +143,15 @@ def test_working_hours_end_before_start_is_refused(write_config):
     s = load_settings(write_config('working_hours = { start = "17:00", end = "09:00" }\n'))
     with pytest.raises(ConfigError, match="working_hours: end 09:00 is not after start 17:00"):
         s.team_hours()
+
+
+def test_enforce_templates_take_only_their_own_placeholders(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[enforce]\ntemplates = { decline = "Sorry about {subject}. {proposal}" }\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(config)
+    assert str(err.value) == (f"{config}: enforce.templates: template 'decline': unknown placeholder {{subject}} "
+                              "(allowed: {policy}, {proposal})")
+    config.write_text('[enforce]\ntemplates = { named_time = "How about {time}?" }\n[digest]\nday = "someday"\n')
+    with pytest.raises(ConfigError, match=r"digest.day: unknown day 'someday'"):
+        load_settings(config)

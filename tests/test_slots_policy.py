@@ -91,7 +91,8 @@ def test_every_problem_in_a_slot_is_reported_at_once() -> None:
     with pytest.raises(SlotError) as err:
         load_slots(path)
     assert str(err.value).splitlines() == [
-        f'{path}: slot #1: unknown key "colour" (expected one of name, days, start, end, allow, since, until, people)',
+        f'{path}: slot #1: unknown key "colour" (expected one of name, days, start, end, allow, since, until, people, '
+        f'enforce)',
         f"{path}: slot #1: name: missing",
         f'{path}: slot #1: days: expected a non-empty list of days (mon, tue, wed, thu, fri, sat, sun), '
         f'got a string "tue"',
@@ -106,3 +107,13 @@ def test_missing_file_and_syntax_error_are_slot_errors_with_exit_code_2(tmp_path
     assert err.value.exit_code == 2
     with pytest.raises(SlotError, match=r"x.toml: TOML syntax error"):
         parse_slots("[[slot]\n", "x.toml")
+
+
+def test_enforce_level_is_one_of_the_four_and_defaults_to_notify() -> None:
+    base = '[[slot]]\nname = "m"\ndays = ["tue"]\nstart = "09:30"\nend = "12:30"\nallow = ["direct_work"]\n'
+    assert parse_slots(base)[0].enforce == "notify"
+    assert parse_slots(base + 'enforce = "decline"\n')[0].enforce == "decline"
+    with pytest.raises(SlotError) as err:
+        parse_slots(base + 'enforce = "delete"\n', "slots.toml")
+    assert str(err.value) == ('slots.toml: slot "m": enforce: unknown level "delete" '
+                              '(use off, notify, tentative, decline)')

@@ -71,7 +71,7 @@ def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
     loaded = load_source(request, settings, ctx.today)
     result = audit(loaded.data, rules, loaded.window, settings,
                    include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label,
-                   allow_small_team=getattr(args, "allow_small_team", False))
+                   allow_small_team=getattr(args, "allow_small_team", False), slots=policy.slots)
     result.extra_sections += report_sections(policy, result)
     return result
 

@@ -22,7 +22,10 @@ from ..tomlcheck import quote, type_name, unknown_key
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 STATUTORY = "statutory"
-SLOT_KEYS = ("name", "days", "start", "end", "allow", "since", "until", "people")
+SLOT_KEYS = ("name", "days", "start", "end", "allow", "since", "until", "people", "enforce")
+#: what enforcement may do to an invitation in the slot, weakest first (calendar_audit.enforce)
+ENFORCE_LEVELS = ("off", "notify", "tentative", "decline")
+DEFAULT_ENFORCE = "notify"
 REQUIRED_KEYS = ("name", "days", "start", "end", "allow")
 TOP_KEYS = ("slot",)
 
@@ -40,6 +43,7 @@ class Slot:
     until: date | None = None
     people: tuple[str, ...] | None = None  # lower-case addresses; None: everyone in the team
     source: str = ""
+    enforce: str = DEFAULT_ENFORCE  # one of ENFORCE_LEVELS
 
     def allows(self, category: str, statutory: bool) -> bool:
         """Whether an event of this category (statutory or not) may use the slot."""
@@ -187,12 +191,16 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
         else:
             people = tuple(dict.fromkeys(p.strip().lower() for p in value))
 
+    enforce = raw.get("enforce", DEFAULT_ENFORCE)
+    if enforce not in ENFORCE_LEVELS:
+        bad("enforce", f"unknown level {quote(enforce)} (use {', '.join(ENFORCE_LEVELS)})")
+
     problems.extend(mine)
     if mine:
         return None
     return Slot(name=str(name), days=tuple(sorted(set(days))), start=clocks["start"], end=clocks["end"],
                 allow=tuple(dict.fromkeys(allow)), since=dates.get("since"), until=dates.get("until"),
-                people=people, source=source)
+                people=people, source=source, enforce=str(enforce))
 
 
 def overlaps(slots: Sequence[Slot]) -> list[str]:

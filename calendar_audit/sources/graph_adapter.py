@@ -114,6 +114,8 @@ class GraphEvent(msgspec.Struct, gc=False):
     location: Location | None = None
     sensitivity: str | None = None
     bodyPreview: str | None = None
+    changeKey: str | None = None  # the event's version (enforcement answers each version once)
+    allowNewTimeProposals: bool | None = None
     removed: Any = msgspec.field(default=msgspec.UNSET, name="@removed")
 
 
@@ -195,8 +197,15 @@ def event_from_dict(ev: Any) -> GraphEvent | None:
         location=Location(_text(location.get("displayName"))) if type(location) is dict else None,
         sensitivity=_text(ev.get("sensitivity")),
         bodyPreview=_text(ev.get("bodyPreview")),
+        changeKey=_text(ev.get("changeKey")),
+        allowNewTimeProposals=ev.get("allowNewTimeProposals") is True,
         removed=ev.get("@removed", msgspec.UNSET),
     )
+
+
+def versions_of(events: Iterable[GraphEvent]) -> list[tuple[str, str, bool]]:
+    """(event id, changeKey, allowNewTimeProposals) of each event with an id (for the store's event_versions)."""
+    return [(ev.id, ev.changeKey or "", ev.allowNewTimeProposals is True) for ev in events if ev.id]
 
 
 def _utc_text(value: When | None, all_day: bool) -> str | None:

@@ -30,9 +30,28 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_time ON events (person, start_ns, end_ns);
 """
 
+# Version 3: enforcement and the digest (issue 11). event_versions holds each stored event's changeKey (written by
+# sync beside the events), so enforcement answers an invitation once per version; the journals record what
+# enforcement and the digest did (never a subject); preferences hold each person's own enforcement level.
+V3 = """
+CREATE TABLE IF NOT EXISTS event_versions (person TEXT NOT NULL, event_id TEXT NOT NULL, change_key TEXT NOT NULL,
+    allow_new_time_proposals INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (person, event_id));
+CREATE TABLE IF NOT EXISTS enforcement_journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, person TEXT NOT NULL, event_id TEXT NOT NULL, change_key TEXT NOT NULL,
+    series_id TEXT NOT NULL DEFAULT '', slot TEXT NOT NULL DEFAULT '', action TEXT NOT NULL,
+    why TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL, start_ns INTEGER, end_ns INTEGER,
+    proposed_start_ns INTEGER, proposed_end_ns INTEGER,
+    at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS enforcement_journal_event ON enforcement_journal (person, event_id, change_key);
+CREATE TABLE IF NOT EXISTS preferences (person TEXT PRIMARY KEY, enforce_level TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS digest_journal (person TEXT NOT NULL, week_start TEXT NOT NULL, role TEXT NOT NULL,
+    outcome TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (person, week_start, role));
+"""
+
 # Each entry is (version, SQL script). Append only; the last version is the one this code writes.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1),
+    (3, V3),  # version 2 is the service's (sessions, policy versions); the integrator orders the two
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -19,7 +19,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
@@ -52,9 +52,10 @@ from .graph import (
     team_people,
     user_path,
 )
-from .graph_adapter import GraphEvent, events_to_columns
+from .graph_adapter import GraphEvent, events_to_columns, versions_of
 from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
 from .schema import migrate
+from .versions import write_versions
 
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "SyncStateNotFound", "ResyncRequired"})
 EVENT_COLUMNS = (
@@ -251,7 +252,8 @@ async def sync_mailbox(
             rows += rows_of(columns)
         await asyncio.sleep(0)
     args = (str(conn_path), person, (window.start.value, window.end.value), (start, end), result.mode,
-            sorted(result.removed), rows, result.delta_link, hours.timezone, _hours_json(hours.working_hours))
+            sorted(result.removed), rows, result.delta_link, hours.timezone, _hours_json(hours.working_hours),
+            versions_of(result.items))
     if writer is None:
         _apply_round(*args)
     else:  # SQLite's per-row cost (~10 ms per 1,000 rows) is paid by the writer process, on another core
@@ -265,6 +267,7 @@ _WRITER: dict[str, sqlite3.Connection] = {}  # the writer process's own connecti
 def _apply_round(
     path: str, person: str, window_ns: tuple[int, int], window_text: tuple[str, str], mode: str,
     removed: list[str], rows: list[tuple[Any, ...]], delta_link: str, timezone: str | None, hours: str | None,
+    versions: Sequence[tuple[str, str, bool]] = (),
 ) -> None:
     """Apply one mailbox's finished round in one transaction (runs in the writer process)."""
     conn = _WRITER.get(path)
@@ -277,6 +280,7 @@ def _apply_round(
                          (person, window_ns[1], window_ns[0]))
         conn.executemany("DELETE FROM events WHERE person=? AND event_id=?", [(person, e) for e in removed])
         conn.executemany(INSERT_EVENT, rows)
+        write_versions(conn, person, removed, versions)
         conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)", (person, *window_text, delta_link))
         conn.execute("INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,NULL)", (person, timezone, hours))
 

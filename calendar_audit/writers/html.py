@@ -223,13 +223,15 @@ def people_view(result: AuditResult, summary: dict[str, Any]) -> TableView:
     columns = [
         "person", "working_hours", "direct_work_hours", "direct_work_per_week", "direct_work_pct",
         "meeting_hours", "meeting_per_week", "meeting_pct", "statutory_meeting_hours", "after_hours_hours",
-        "double_booked_hours",
+        "double_booked_hours", "visit_ready_hours",
     ]  # fmt: skip
+    columns = [c for c in columns if c in table.columns]
     view = frame_view("", table, result.window.tz, columns=columns)
-    view.groups = [("", 2), ("Direct work", 3), ("Meetings", 3), ("", 3)]
+    view.groups = [("", 2), ("Direct work", 3), ("Meetings", 3), ("", len(columns) - 8)]
     sub = {"direct_work_hours": "h", "direct_work_per_week": "h/week", "direct_work_pct": "%",
            "meeting_hours": "h", "meeting_per_week": "h/week", "meeting_pct": "%",
-           "statutory_meeting_hours": "Statutory h", "after_hours_hours": "After hours h"}  # fmt: skip
+           "statutory_meeting_hours": "Statutory h", "after_hours_hours": "After hours h",
+           "visit_ready_hours": "Visit-ready h"}  # fmt: skip
     view.headers = [(sub.get(c, label), numeric) for c, (label, numeric) in zip(columns, view.headers, strict=True)]
     view.css = "people"
     for row in view.rows:
@@ -287,6 +289,8 @@ DEFINITIONS = [
      "a core group or a strategy discussion). These are never suggested for decline."),
     ("After hours", "Busy time outside working hours; all of a leave day's busy time is after hours."),
     ("Double-booked hours", "Time covered by two or more counted events at once."),
+    ("Visit-ready hours", "Free working time in unbroken stretches long enough for a home visit with travel (at "
+     "least two hours by default, within one day): time in working hours that no counted event covers."),
     ("Durations", "Elapsed time: a day when the clocks change has 23 or 25 hours."),
 ]  # fmt: skip
 

@@ -19,6 +19,7 @@ TOTALLED = (
     "statutory_meeting_hours",
     "after_hours_hours",
     "double_booked_hours",
+    "visit_ready_hours",
 )
 
 

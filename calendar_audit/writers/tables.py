@@ -43,6 +43,7 @@ EVENTS_CSV_COLUMNS = [
     "excluded_because",
 ]  # fmt: skip
 EVENT_FLAGS = ("statutory", "counted")
+COUNT_COLUMNS = ("visit_ready_blocks",)  # whole numbers in person_week
 HOURS_DECIMALS = 4
 PCT_DECIMALS = 2
 
@@ -132,10 +133,15 @@ def person_week_table(person_week: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"person_week lacks columns {missing}")
     # a rule file may add categories: their hour columns follow the fixed ones rather than being dropped
-    extra = [c for c in person_week.columns if c not in PERSON_WEEK_CSV_COLUMNS and c.endswith("_hours")]
+    # (and the visit-ready columns follow them, a count among hours)
+    extra = [c for c in person_week.columns if c not in PERSON_WEEK_CSV_COLUMNS
+             and (c.endswith("_hours") or c in COUNT_COLUMNS)]
     table = person_week[PERSON_WEEK_CSV_COLUMNS + extra].copy()
     table["week_start"] = [_as_date(v) for v in table["week_start"]]
     for name in table.columns[2:]:
+        if name in COUNT_COLUMNS:
+            table[name] = table[name].astype("int64")
+            continue
         decimals = PCT_DECIMALS if name.endswith("_pct") else HOURS_DECIMALS
         table[name] = round_half_up(pd.to_numeric(table[name], errors="coerce").astype(float), decimals)
     return table.reset_index(drop=True)

@@ -172,3 +172,22 @@ def test_read_store_without_a_store_says_to_sync(tmp_path):
     settings = make_settings(tmp_path, members=[AMY])
     with pytest.raises(SourceError, match="run 'calendar-audit sync'"):
         read_store(settings, settings.teams[0], WINDOW)
+
+
+def test_sync_keeps_each_events_change_key_and_forgets_removed_events(tmp_path):
+    from calendar_audit.sources.store import connect
+    from calendar_audit.sources.versions import read_versions
+
+    fake = FakeGraph()
+    fake.put(AMY, graph_event("a", "2026-10-20T09:00:00", "2026-10-20T10:00:00", changeKey="k1",
+                              allowNewTimeProposals=True))
+    fake.put(AMY, graph_event("b", "2026-10-21T09:00:00", "2026-10-21T10:00:00", changeKey="k1"))
+    settings = make_settings(tmp_path, members=[AMY])
+    do_sync(fake, settings)
+    with connect(store_path(settings)) as conn:
+        assert read_versions(conn, [AMY]) == {(AMY, "a"): ("k1", True), (AMY, "b"): ("k1", False)}
+    fake.put(AMY, graph_event("a", "2026-10-20T11:00:00", "2026-10-20T12:00:00", changeKey="k2"))
+    fake.remove(AMY, "b")
+    do_sync(fake, settings)
+    with connect(store_path(settings)) as conn:
+        assert read_versions(conn, [AMY]) == {(AMY, "a"): ("k2", False)}

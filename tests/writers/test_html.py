@@ -178,3 +178,13 @@ def test_withheld_team_figures_are_explained_in_the_team_summary(make_result) ->
     html = render_html(result)
     summary = html[html.index('id="summary"'):html.index('id="people"')]
     assert "Team figures withheld." in summary and "fewer than the minimum group size of 5" in summary
+
+
+def test_people_table_shows_visit_ready_hours_when_measured(make_result: MakeResult) -> None:
+    result = make_result()
+    result.person_week = result.person_week.assign(visit_ready_hours=[6.0, 4.5] + [0.0] * (len(result.person_week) - 2))
+    html = render_html(result)
+    assert "<th scope=\"col\" class=\"num\">Visit-ready h</th>" in html
+    sam = next(r for r in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S) if SAM in r)
+    expected = float(result.person_week.loc[result.person_week["person"] == SAM, "visit_ready_hours"].sum())
+    assert re.findall(r"<td[^>]*>(.*?)</td>", sam)[-1] == f"{expected:.1f}"
