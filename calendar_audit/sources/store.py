@@ -4,21 +4,33 @@ Per mailbox it keeps the events (frame fields only: no bodies), working hours an
 failure, and one delta link per window. A first sync pages through delta to the ``@odata.deltaLink``; later syncs
 apply only the changes (``@removed`` deletions, which may lie outside the window, updates, additions). An expired
 or unknown token (410 Gone, ``syncStateNotFound``, ``resyncRequired``) falls back to a full resync of that mailbox.
-Each mailbox is written in one transaction after all its pages have arrived, so an interrupted sync leaves the
-store as it was before that mailbox. On Linux a forked writer process runs those transactions (SQLite costs
-~10 ms of CPU per 1,000 rows, which would otherwise hold the event loop and the requests waiting on it).
-The file is created owner-only (0600): it holds meeting subjects.
+Each mailbox is written in one transaction as soon as all its pages have arrived (mailboxes are read a bounded
+number at a time, so they finish one after another), so an interrupted sync keeps every mailbox finished so far
+and leaves the one in progress as it was. On Linux a forked writer process runs those transactions (SQLite costs
+~10 ms of CPU per 1,000 rows, which would otherwise hold the event loop and the requests waiting on it); it dies
+with its parent (parent-death signal, and EOF on a pipe only the parent holds open) and keeps none of the parent's
+terminal or pipes open.
+
+The file is created owner-only (0600, in a 0700 folder): it holds meeting subjects. An existing file's mode is
+never changed (looser permissions get a warning). Reading commands open it read-only (``mode=ro``: no chmod, no
+write, no migration). Every SQLite fault becomes one :class:`StoreError` line: locked (after
+``store.busy_timeout_seconds``, naming the process holding it when /proc shows it), read-only, disk full, corrupt
+(``PRAGMA quick_check`` on opening for a sync), or a writer process that was killed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
+import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +38,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -35,8 +48,10 @@ import platformdirs
 from kiota_abstractions.authentication import AccessTokenProvider
 
 from .. import frame
-from ..errors import SourceError
+from ..errors import InputError, SourceError, StoreError
 from ..frame import MailboxFailure, SourceData, WorkingHours
+from ..logging_setup import redact
+from ..private import create_private, warn_if_shared
 from ..settings import Settings, TeamSettings
 from ..window import Window
 from .auth import APP_NAME
@@ -44,6 +59,7 @@ from .graph import (
     UTC_PREFER,
     Progress,
     event_pages,
+    failure_reason,
     graph_time,
     mailbox_settings,
     merge_hours,
@@ -54,7 +70,7 @@ from .graph import (
 )
 from .graph_adapter import GraphEvent, events_to_columns
 from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
-from .schema import migrate
+from .schema import check_version, migrate
 
 RESYNC_CODES = frozenset({"syncStateNotFound", "resyncRequired", "SyncStateNotFound", "ResyncRequired"})
 EVENT_COLUMNS = (
@@ -64,6 +80,9 @@ EVENT_COLUMNS = (
 )
 MAP_CHUNK = 250  # events mapped between yields to the event loop (~2 ms)
 INSERT_EVENT = f"INSERT OR REPLACE INTO events VALUES ({','.join('?' * len(EVENT_COLUMNS))})"
+NOT_SYNCED = "not synced for this window"
+FULL_ROUND_TRIES = 2  # a full read that Graph answers 410 (sync state lost) is restarted once
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -97,26 +116,121 @@ def store_path(settings: Settings) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "store.sqlite3"
 
 
+# --- opening, and faults as one line ---------------------------------------------------------------------------
+def holders(path: Path) -> list[str]:
+    """Other processes that have the store open (Linux /proc; empty elsewhere), as "pid 123 (sqlite3 ...)"."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    target = str(path.resolve())
+    names = {target, f"{target}-wal", f"{target}-shm", f"{target}-journal"}
+    me = os.getpid()
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            if _parent_of(entry) == me:  # our own writer process
+                continue
+            links = [os.readlink(entry / "fd" / fd) for fd in os.listdir(entry / "fd")]
+        except OSError:
+            continue
+        if names.intersection(links):
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            except OSError:
+                cmd = ""
+            found.append(f"pid {entry.name}" + (f" ({redact(cmd)[:80]})" if cmd else ""))
+    return found
+
+
+def _parent_of(proc_dir: Path) -> int:
+    stat_line = (proc_dir / "stat").read_text()
+    return int(stat_line.rsplit(")", 1)[1].split()[1])
+
+
+def store_error(exc: BaseException, path: Path | str, doing: str, waited: float = 0.0) -> StoreError:
+    """One clear line for a SQLite fault: what happened to the store, and what to do."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    where = f"store {path}"
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+        who = holders(Path(path))
+        by = f" by {', '.join(who)}" if who else " by another process"
+        return StoreError(f"{where}: locked{by} (waited {waited:g} s while {doing}); try again when it has "
+                          "finished, or raise store.busy_timeout_seconds")
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return StoreError(f"{where}: read-only (the file or its file system) while {doing}; nothing was written. "
+                          "Make it writable for sync and purge, or point store.path at a writable file")
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return StoreError(f"{where}: disk full while {doing}; that transaction was rolled back and everything "
+                          "committed before it is kept. Free some space and run the command again")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "not a database" in text:
+        return StoreError(f"{where}: corrupt ({text}); move it aside and run 'calendar-audit sync' to build a "
+                          "new one from Microsoft 365")
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(f"{where}: disk I/O error while {doing} ({text}: disk full or failing?); that "
+                          "transaction was rolled back")
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return StoreError(f"{where}: cannot open it while {doing} ({text}); check the folder exists and is "
+                          "readable")
+    return StoreError(f"{where}: {text} while {doing}")
+
+
+def _open(path: Path, readonly: bool, timeout: float) -> sqlite3.Connection:
+    if readonly:
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+    return sqlite3.connect(path, isolation_level=None, timeout=timeout)  # transactions are explicit: BEGIN ...
+
+
 @contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """Open the store (created owner-only when new), with the schema in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
+def connect(path: Path, *, readonly: bool = False, busy_timeout: float = 30.0,
+            check: bool = True) -> Iterator[sqlite3.Connection]:
+    """Open the store with the schema in place; every SQLite fault inside becomes one StoreError line.
+
+    Writing (sync, purge): a new file is created 0600 in 0700 folders; an existing one is not chmod-ed (a warning
+    when others may read it); ``check`` runs ``PRAGMA quick_check``; missing schema steps are applied. Reading
+    (``readonly``): ``mode=ro``, nothing written; a store at an older schema version is read as it is.
+    """
+    doing = "reading" if readonly else "opening it"
+    if not readonly:
+        if create_private(path):
+            log.debug("store %s: created (0600)", path)
+        else:
+            warn_if_shared(path, "meeting subjects")
+    elif path.is_file():
+        warn_if_shared(path, "meeting subjects")
     try:
-        conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit: BEGIN ... COMMIT
+        conn = _open(path, readonly, busy_timeout)
     except sqlite3.Error as exc:
-        raise SourceError(f"store {path}: cannot open ({exc})") from None
+        raise store_error(exc, path, doing, busy_timeout) from None
     try:
-        # WAL with synchronous=NORMAL: a commit per mailbox without an fsync that stalls the event loop;
-        # a crash can lose the last commits but never corrupts the store (the next sync fetches them again).
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        migrate(conn, f"store {path}")
+        if readonly:
+            version = check_version(conn, f"store {path}")  # reading: a newer store refused, an older one read
+            if version == 0:
+                raise StoreError(f"store {path}: empty (no sync has written to it); run 'calendar-audit sync'")
+        else:
+            if check:
+                _quick_check(conn, path)
+            # WAL with synchronous=NORMAL: a commit per mailbox without an fsync that stalls the event loop;
+            # a crash can lose the last commits but never corrupts the store (the next sync fetches them again).
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(conn, f"store {path}")
         yield conn
+    except sqlite3.Error as exc:
+        raise store_error(exc, path, doing, busy_timeout) from None
     finally:
         conn.close()
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """StoreError when SQLite finds the file damaged (``PRAGMA quick_check``: pages and structure, not indexes)."""
+    problems = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    if problems != ["ok"]:
+        raise StoreError(f"store {path}: corrupt ({problems[0]}); move it aside and run 'calendar-audit sync' "
+                         "to build a new one from Microsoft 365")
 
 
 @contextmanager
@@ -210,6 +324,21 @@ def _needs_resync(error: GraphRequestError) -> bool:
     return error.status == 410 or error.code in RESYNC_CODES
 
 
+async def _full_round(client: GraphClient, settings: Settings, url: str) -> _Round:
+    """A full read of the window; Graph losing the sync state part-way (410) restarts it once from the start."""
+    for attempt in range(FULL_ROUND_TRIES):
+        try:
+            result = await _delta_round(client, settings, url)
+        except GraphRequestError as exc:
+            if not _needs_resync(exc) or attempt + 1 == FULL_ROUND_TRIES:
+                raise
+            log.debug("full read restarted after %s", exc.reason)
+            continue
+        result.mode = "full"
+        return result
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 async def sync_mailbox(
     client: GraphClient,
     conn: sqlite3.Connection,
@@ -225,6 +354,7 @@ async def sync_mailbox(
     full_url = f"{user_path(person)}/calendarView/delta?startDateTime={start}&endDateTime={end}"
     hours_task = asyncio.create_task(mailbox_settings(client, person, window, False))
     try:
+        result = None
         if row:
             try:
                 result = await _delta_round(client, settings, row[0])
@@ -232,11 +362,8 @@ async def sync_mailbox(
             except GraphRequestError as exc:
                 if not _needs_resync(exc):
                     raise
-                result = await _delta_round(client, settings, full_url)
-                result.mode = "full"
-        else:
-            result = await _delta_round(client, settings, full_url)
-            result.mode = "full"
+        if result is None:
+            result = await _full_round(client, settings, full_url)
     except BaseException:
         hours_task.cancel()
         raise
@@ -250,16 +377,35 @@ async def sync_mailbox(
             columns = events_to_columns(person, result.items[at : at + MAP_CHUNK], read_agenda=read_agenda)
             rows += rows_of(columns)
         await asyncio.sleep(0)
-    args = (str(conn_path), person, (window.start.value, window.end.value), (start, end), result.mode,
+    args = (person, (window.start.value, window.end.value), (start, end), result.mode,
             sorted(result.removed), rows, result.delta_link, hours.timezone, _hours_json(hours.working_hours))
-    if writer is None:
-        _apply_round(*args)
-    else:  # SQLite's per-row cost (~10 ms per 1,000 rows) is paid by the writer process, on another core
-        await asyncio.get_running_loop().run_in_executor(writer, _apply_round, *args)
+    await _write(writer, conn_path, _apply_round, *args)
     return MailboxSync(person, result.mode, len(rows), len(rows), len(result.removed), result.requests)
 
 
 _WRITER: dict[str, sqlite3.Connection] = {}  # the writer process's own connection, per store
+_BUSY_TIMEOUT = [30.0]  # set by the parent before the fork: the writer's wait for a lock
+
+
+async def _write(writer: Executor | None, path: Path, fn: Any, *args: Any) -> None:
+    """Run one store transaction: in the writer process when there is one, else here; faults as StoreError."""
+    if writer is None:
+        fn(str(path), *args)
+        return
+    try:  # SQLite's per-row cost (~10 ms per 1,000 rows) is paid by the writer process, on another core
+        await asyncio.get_running_loop().run_in_executor(writer, fn, str(path), *args)
+    except BrokenProcessPool:
+        raise StoreError(f"store {path}: the writer process stopped (killed?) before it finished a mailbox; "
+                         "that mailbox was rolled back, every mailbox saved before it is kept. Run sync again") \
+            from None
+
+
+def _writer_conn(path: str) -> sqlite3.Connection:
+    conn = _WRITER.get(path)
+    if conn is None:
+        conn = _WRITER[path] = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT[0])
+        conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
 
 
 def _apply_round(
@@ -267,18 +413,29 @@ def _apply_round(
     removed: list[str], rows: list[tuple[Any, ...]], delta_link: str, timezone: str | None, hours: str | None,
 ) -> None:
     """Apply one mailbox's finished round in one transaction (runs in the writer process)."""
-    conn = _WRITER.get(path)
-    if conn is None:
-        conn = _WRITER[path] = sqlite3.connect(path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA synchronous=NORMAL")
-    with transaction(conn):
-        if mode == "full":  # a full round is the whole truth for the window
-            conn.execute("DELETE FROM events WHERE person=? AND start_ns<? AND end_ns>?",
-                         (person, window_ns[1], window_ns[0]))
-        conn.executemany("DELETE FROM events WHERE person=? AND event_id=?", [(person, e) for e in removed])
-        conn.executemany(INSERT_EVENT, rows)
-        conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)", (person, *window_text, delta_link))
-        conn.execute("INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,NULL)", (person, timezone, hours))
+    try:
+        conn = _writer_conn(path)
+        with transaction(conn):
+            if mode == "full":  # a full round is the whole truth for the window
+                conn.execute("DELETE FROM events WHERE person=? AND start_ns<? AND end_ns>?",
+                             (person, window_ns[1], window_ns[0]))
+            conn.executemany("DELETE FROM events WHERE person=? AND event_id=?", [(person, e) for e in removed])
+            conn.executemany(INSERT_EVENT, rows)
+            conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)", (person, *window_text, delta_link))
+            conn.execute("INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,NULL)", (person, timezone, hours))
+    except sqlite3.Error as exc:  # a StoreError (one line, picklable) crosses the process boundary
+        raise store_error(exc, path, f"saving {person}", _BUSY_TIMEOUT[0]) from None
+
+
+def _record_failure(path: str, person: str, reason: str) -> None:
+    """Record why a mailbox failed, as soon as it did (its stored events are left alone)."""
+    try:
+        conn = _writer_conn(path)
+        with transaction(conn):
+            conn.execute("INSERT INTO mailboxes (person, last_error) VALUES (?, ?) "
+                         "ON CONFLICT(person) DO UPDATE SET last_error=excluded.last_error", (person, reason))
+    except sqlite3.Error as exc:
+        raise store_error(exc, path, f"recording the failure of {person}", _BUSY_TIMEOUT[0]) from None
 
 
 def _close_writer() -> None:
@@ -304,6 +461,7 @@ async def sync_async(
     """Sync the team's mailboxes into the store; failed mailboxes are recorded and their data left alone."""
     path = store_path(settings)
     team = team or settings.team(None)
+    _BUSY_TIMEOUT[0] = settings.store.busy_timeout_seconds  # before the fork: the writer waits as long
     writer = _writer_pool()
     if writer is None:
         try:
@@ -324,12 +482,43 @@ def _writer_pool() -> ProcessPoolExecutor | None:
     re-import pandas, ~1 s of CPU); None elsewhere (macOS and Windows write on the event loop, as one process)."""
     if not sys.platform.startswith("linux"):
         return None
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_writer_signals)
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_writer_init,
+                               initargs=(os.getpid(),))
 
 
-def _writer_signals() -> None:
-    """Ctrl-C is the parent's to handle: the writer finishes (or rolls back) the transaction it is in."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _writer_init(parent: int) -> None:
+    """Set up the writer process: it never outlives the parent, and holds none of the parent's terminal or pipes.
+
+    - the kernel kills it when the parent dies, however it dies (``PR_SET_PDEATHSIG``, also after ``kill -9``);
+    - a thread watches the pipe only the parent holds open, and ends the process at EOF (where prctl is missing);
+    - stdin, stdout and stderr become /dev/null, so a pipe, cron or supervisor reading the parent's output sees
+      EOF as soon as the parent is gone;
+    - Ctrl-C is the parent's to handle: the writer finishes (or rolls back) the transaction it is in. A writer
+      killed mid-transaction loses only that transaction (SQLite rolls it back on the next open).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent() -> None:
+    """End the writer when the parent's end of the process pipe closes (the parent exited or was killed)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(1)
 
 
 async def _sync_with(
@@ -344,21 +533,23 @@ async def _sync_with(
     sleep: Sleep,
 ) -> SyncResult:
     """The body of :func:`sync_async`, with the store's writer (a process, or None to write on the loop)."""
-    with connect(path) as conn:
+    with connect(path, busy_timeout=settings.store.busy_timeout_seconds) as conn:
         async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
             people = await team_people(client, settings, team, False)
             with transaction(conn):
                 conn.execute("DELETE FROM team_members WHERE team=?", (team.name,))
                 conn.executemany("INSERT INTO team_members VALUES (?,?,?)",
                                  [(team.name, p, i) for i, p in enumerate(people)])
-            done, failures = await read_each(
-                client, people, lambda p: sync_mailbox(client, conn, settings, p, window, writer, path), progress
-            )
-            for failure in failures:
-                with transaction(conn):
-                    conn.execute("INSERT INTO mailboxes (person, last_error) VALUES (?, ?) "
-                                 "ON CONFLICT(person) DO UPDATE SET last_error=excluded.last_error",
-                                 (failure.person, failure.reason))
+
+            async def one(person: str) -> MailboxSync:
+                try:
+                    return await sync_mailbox(client, conn, settings, person, window, writer, path)
+                except GraphRequestError as exc:
+                    if exc.status != 401 and not exc.unreachable:  # fatal ones end the sync instead
+                        await _write(writer, path, _record_failure, person, failure_reason(exc))
+                    raise
+
+            done, failures = await read_each(client, people, one, progress)
         return SyncResult({p: done[p] for p in people if p in done}, failures, client.stats.requests,
                           client.stats.retries, path)
 
@@ -383,7 +574,7 @@ def read_store(settings: Settings, team: TeamSettings | None, window: Window) ->
         raise SourceError(f"store {path}: not found; run 'calendar-audit sync' first")
     team = team or settings.team(None)
     start, end = graph_time(window.start), graph_time(window.end)
-    with connect(path) as conn:
+    with connect(path, readonly=True, busy_timeout=settings.store.busy_timeout_seconds) as conn:
         people = [r[0] for r in conn.execute(
             "SELECT person FROM team_members WHERE team=? ORDER BY position", (team.name,))]
         if not people:
@@ -399,11 +590,15 @@ def read_store(settings: Settings, team: TeamSettings | None, window: Window) ->
             if box and box[1]:
                 failures.append(MailboxFailure(person, f"last sync failed: {box[1]}"))
             elif not covered:
-                failures.append(MailboxFailure(person, "not synced for this window; run 'calendar-audit sync' "
+                failures.append(MailboxFailure(person, f"{NOT_SYNCED}; run 'calendar-audit sync' "
                                                        f"--from {window.first} --to {window.last}"))
             else:
                 readable.append(person)
                 found_hours[person] = _hours_from_json(box[0]) if box else None
+        if people and not readable and len(_never_synced(failures)) == len(people):
+            raise InputError(f"store {path}: no mailbox of team {team.name!r} has been synced for {window.first} "
+                             f"to {window.last}; run 'calendar-audit sync --from {window.first} --to {window.last}'"
+                             " first")
         marks = ",".join("?" * len(readable))
         rows = conn.execute(
             f"SELECT {','.join(EVENT_COLUMNS)} FROM events WHERE person IN ({marks}) AND start_ns<? AND end_ns>? "
@@ -416,6 +611,10 @@ def read_store(settings: Settings, team: TeamSettings | None, window: Window) ->
                                     else s, kind="stable").reset_index(drop=True)
     return SourceData(events, people=people, working_hours=merge_hours(settings, found_hours), failures=failures,
                       window=window)
+
+
+def _never_synced(failures: list[MailboxFailure]) -> list[str]:
+    return [f.person for f in failures if f.reason.startswith(NOT_SYNCED)]
 
 
 def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
@@ -444,7 +643,7 @@ def purge(settings: Settings, before: pd.Timestamp) -> int:
     if not path.is_file():
         raise SourceError(f"store {path}: not found; nothing to purge")
     cutoff = pd.Timestamp(before).tz_convert("UTC")
-    with connect(path) as conn:
+    with connect(path, busy_timeout=settings.store.busy_timeout_seconds) as conn:
         with transaction(conn):
             deleted = conn.execute("DELETE FROM events WHERE start_ns < ?", (cutoff.value,)).rowcount
             conn.execute("DELETE FROM delta_links WHERE window_start < ?", (graph_time(cutoff),))
