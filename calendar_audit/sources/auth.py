@@ -244,6 +244,8 @@ def build_app(
         "http_client": http,
         "timeout": graph.timeout_seconds,
     }
+    if graph.login_host:  # a host the operator chose (a proxy or a local server): no discovery at Microsoft's
+        common["instance_discovery"] = False
     try:
         if me:
             return msal.PublicClientApplication(
