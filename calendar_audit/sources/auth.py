@@ -316,7 +316,7 @@ class MsalTokenProvider(AccessTokenProvider):
         app = self.app
         if self._refused:  # drop the refused access token from msal's cache (a refresh token stays)
             cache = app.token_cache
-            for item in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+            for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                 if item.get("secret") == self._refused:
                     cache.remove_at(item)
             self._refused = ""

@@ -106,6 +106,7 @@ class SyncResult:
     requests: int = 0
     retries: int = 0
     path: Path | None = None
+    lowest_concurrency: int = 0  # requests allowed in flight, at its lowest (below graph.max_concurrency: 429s)
 
 
 def store_path(settings: Settings) -> Path:
@@ -551,7 +552,7 @@ async def _sync_with(
 
             done, failures = await read_each(client, people, one, progress)
         return SyncResult({p: done[p] for p in people if p in done}, failures, client.stats.requests,
-                          client.stats.retries, path)
+                          client.stats.retries, path, client.throttle.lowest)
 
 
 def sync(

@@ -81,9 +81,9 @@ class LocalGraph:
                 self.end_headers()
                 self.wfile.write(content)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _serve  # noqa: N815
+            do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

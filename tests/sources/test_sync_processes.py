@@ -123,7 +123,7 @@ def test_a_stopped_sync_leaves_no_process_keeps_finished_mailboxes_and_a_rerun_c
     config, env, store = graph
     proc, at_signal, kids = stop_mid_sync(config, env, store, sig)
     assert kids, "the sync runs its store writer as a child process"
-    out, err = proc.communicate(timeout=30)  # EOF on both pipes: nothing else holds them
+    _, err = proc.communicate(timeout=30)  # EOF on both pipes: nothing else holds them
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and b"calendar-audit: interrupted" in err
     else:
