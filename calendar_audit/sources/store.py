@@ -125,14 +125,12 @@ def holders(path: Path) -> list[str]:
         return []
     target = str(path.resolve())
     names = {target, f"{target}-wal", f"{target}-shm", f"{target}-journal"}
-    me = os.getpid()
+    ours = {os.getpid(), *_OURS}  # this sync's own processes (the parent and its writer) are not "another"
     found = []
     for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
+        if not entry.name.isdigit() or int(entry.name) in ours:
             continue
         try:
-            if _parent_of(entry) == me:  # our own writer process
-                continue
             links = [os.readlink(entry / "fd" / fd) for fd in os.listdir(entry / "fd")]
         except OSError:
             continue
@@ -141,13 +139,9 @@ def holders(path: Path) -> list[str]:
                 cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
             except OSError:
                 cmd = ""
-            found.append(f"pid {entry.name}" + (f" ({redact(cmd)[:80]})" if cmd else ""))
+            cmd = " ".join(redact(cmd).split())
+            found.append(f"pid {entry.name}" + (f" ({cmd[:80]})" if cmd else ""))
     return found
-
-
-def _parent_of(proc_dir: Path) -> int:
-    stat_line = (proc_dir / "stat").read_text()
-    return int(stat_line.rsplit(")", 1)[1].split()[1])
 
 
 def store_error(exc: BaseException, path: Path | str, doing: str, waited: float = 0.0) -> StoreError:
@@ -173,15 +167,27 @@ def store_error(exc: BaseException, path: Path | str, doing: str, waited: float 
         return StoreError(f"{where}: disk I/O error while {doing} ({text}: disk full or failing?); that "
                           "transaction was rolled back")
     if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
-        return StoreError(f"{where}: cannot open it while {doing} ({text}); check the folder exists and is "
-                          "readable")
+        return StoreError(f"{where}: cannot open it ({text}); check the folder exists and is readable")
     return StoreError(f"{where}: {text} while {doing}")
 
 
 def _open(path: Path, readonly: bool, timeout: float) -> sqlite3.Connection:
     if readonly:
-        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None,
+                               timeout=timeout)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.OperationalError as exc:
+            # A WAL store on a read-only file system: SQLite cannot make the shared-memory file a reader needs.
+            # Nothing can write there either, so reading it as immutable (no locks) is safe.
+            if not str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_CANTOPEN") or \
+                    os.access(path.parent, os.W_OK):
+                conn.close()
+                raise
+            conn.close()
+            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True,
+                                   isolation_level=None, timeout=timeout)
+        return conn
     return sqlite3.connect(path, isolation_level=None, timeout=timeout)  # transactions are explicit: BEGIN ...
 
 
@@ -196,6 +202,9 @@ def connect(path: Path, *, readonly: bool = False, busy_timeout: float = 30.0,
     """
     doing = "reading" if readonly else "opening it"
     if not readonly:
+        if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            raise StoreError(f"store {path}: read-only (the file or its file system); nothing was written. Make it "
+                             "writable for sync and purge, or point store.path at a writable file")
         if create_private(path):
             log.debug("store %s: created (0600)", path)
         else:
@@ -385,6 +394,7 @@ async def sync_mailbox(
 
 
 _WRITER: dict[str, sqlite3.Connection] = {}  # the writer process's own connection, per store
+_OURS: set[int] = set()  # the other process of this sync: the writer (in the parent), the parent (in the writer)
 _BUSY_TIMEOUT = [30.0]  # set by the parent before the fork: the writer's wait for a lock
 
 
@@ -471,11 +481,14 @@ async def sync_async(
             _close_writer()
     with writer:
         writer.submit(_ready).result()  # the fork happens now, before the parent opens the store
+        writer_pids = set(getattr(writer, "_processes", None) or ())
+        _OURS.update(writer_pids)
         try:
             return await _sync_with(settings, team, window, path, writer, transport, progress, tokens, sleep)
         finally:
             with suppress(BrokenProcessPool):  # a dead writer has nothing to close; its error is already raised
                 writer.submit(_close_writer).result()
+            _OURS.difference_update(writer_pids)
 
 
 def _writer_pool() -> ProcessPoolExecutor | None:
@@ -501,6 +514,7 @@ def _writer_init(parent: int) -> None:
       killed mid-transaction loses only that transaction (SQLite rolls it back on the next open).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _OURS.add(parent)
     with suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
