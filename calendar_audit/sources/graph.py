@@ -207,15 +207,21 @@ async def read_each(
     people: list[str],
     read: Callable[[str], Any],
     progress: Progress | None,
+    finish: Callable[[str, Any], Any] | None = None,
 ) -> tuple[dict[str, Any], list[MailboxFailure]]:
     """Run ``read(person)`` for every mailbox, a bounded number at a time (``client.throttle``); mailbox failures
     are collected, not raised. A fatal error (sign-in, store, network) cancels the mailboxes in progress and is
-    raised as itself; mailboxes already finished stay finished."""
+    raised as itself; mailboxes already finished stay finished.
+
+    ``finish(person, read_result)`` (e.g. saving it) runs after the mailbox has given its place to the next one,
+    so slow saving does not leave request slots idle; at most ``graph.max_concurrency`` wait to be finished.
+    """
     if progress:
         progress.start(len(people))
     results: dict[str, Any] = {}
     failures: list[MailboxFailure] = []
     throttle = client.throttle
+    finishing = asyncio.Semaphore(throttle.ceiling)
 
     async def one(person: str) -> None:
         try:
@@ -225,6 +231,9 @@ async def read_each(
             failures.append(MailboxFailure(person, failure_reason(exc)))
         finally:
             await throttle.mailbox_done()
+        if finish is not None and person in results:
+            async with finishing:
+                results[person] = await finish(person, results[person])
         if progress:
             got = results.get(person)
             progress.advance(person, _count(got), client.stats.retries)

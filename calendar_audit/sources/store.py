@@ -349,16 +349,20 @@ async def _full_round(client: GraphClient, settings: Settings, url: str) -> _Rou
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-async def sync_mailbox(
-    client: GraphClient,
-    conn: sqlite3.Connection,
-    settings: Settings,
-    person: str,
-    window: Window,
-    writer: Executor | None,
-    conn_path: Path,
-) -> MailboxSync:
-    """Bring one mailbox's events in the window up to date, in one transaction."""
+@dataclass
+class _Fetched:
+    """One mailbox's finished delta round and settings, waiting to be mapped and saved."""
+
+    person: str
+    result: _Round
+    timezone: str | None
+    hours: WorkingHours | None
+
+
+async def fetch_mailbox(
+    client: GraphClient, conn: sqlite3.Connection, settings: Settings, person: str, window: Window
+) -> _Fetched:
+    """Read one mailbox's changes (its delta link), else all of the window; and its mailbox settings."""
     start, end = graph_time(window.start), graph_time(window.end)
     row = _delta_link(conn, person, start, end)
     full_url = f"{user_path(person)}/calendarView/delta?startDateTime={start}&endDateTime={end}"
@@ -378,6 +382,13 @@ async def sync_mailbox(
         hours_task.cancel()
         raise
     hours = await hours_task
+    return _Fetched(person, result, hours.timezone, hours.working_hours)
+
+
+async def save_mailbox(fetched: _Fetched, settings: Settings, window: Window, writer: Executor | None,
+                       path: Path) -> MailboxSync:
+    """Map a fetched mailbox to store rows and write it in one transaction."""
+    person, result = fetched.person, fetched.result
     read_agenda = settings.graph.read_agenda
     # The CPU work below runs on the event loop; yielding between its parts lets replies that arrived meanwhile
     # free their slot and send the next request, so latency and CPU overlap instead of adding up.
@@ -387,9 +398,11 @@ async def sync_mailbox(
             columns = events_to_columns(person, result.items[at : at + MAP_CHUNK], read_agenda=read_agenda)
             rows += rows_of(columns)
         await asyncio.sleep(0)
-    args = (person, (window.start.value, window.end.value), (start, end), result.mode,
-            sorted(result.removed), rows, result.delta_link, hours.timezone, _hours_json(hours.working_hours))
-    await _write(writer, conn_path, _apply_round, *args)
+    result.items = []  # the typed events are no longer needed while the row waits for the writer
+    args = (person, (window.start.value, window.end.value), (graph_time(window.start), graph_time(window.end)),
+            result.mode, sorted(result.removed), rows, result.delta_link, fetched.timezone,
+            _hours_json(fetched.hours))
+    await _write(writer, path, _apply_round, *args)
     return MailboxSync(person, result.mode, len(rows), len(rows), len(result.removed), result.requests)
 
 
@@ -556,15 +569,19 @@ async def _sync_with(
                 conn.executemany("INSERT INTO team_members VALUES (?,?,?)",
                                  [(team.name, p, i) for i, p in enumerate(people)])
 
-            async def one(person: str) -> MailboxSync:
+            async def fetch(person: str) -> _Fetched:
                 try:
-                    return await sync_mailbox(client, conn, settings, person, window, writer, path)
+                    return await fetch_mailbox(client, conn, settings, person, window)
                 except GraphRequestError as exc:
                     if exc.status != 401 and not exc.unreachable:  # fatal ones end the sync instead
                         await _write(writer, path, _record_failure, person, failure_reason(exc))
                     raise
 
-            done, failures = await read_each(client, people, one, progress)
+            async def save(person: str, fetched: _Fetched) -> MailboxSync:
+                return await save_mailbox(fetched, settings, window, writer, path)
+
+            # a mailbox gives its place to the next as soon as its pages are in; it is saved meanwhile
+            done, failures = await read_each(client, people, fetch, progress, save)
         return SyncResult({p: done[p] for p in people if p in done}, failures, client.stats.requests,
                           client.stats.retries, path, client.throttle.lowest)
 

@@ -54,6 +54,10 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 drops a burst of connections' SYNs: clients retry after a second
+
+
 class LocalGraph:
     """A threaded HTTPS server on 127.0.0.1: each request waits ``delay`` seconds, then gets the responder's reply."""
 
@@ -65,6 +69,11 @@ class LocalGraph:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as Graph
+            disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart (delayed ACK)
+
+            def setup(self) -> None:
+                self.request.do_handshake()  # here, in the connection's thread, not serially in accept()
+                super().setup()
 
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -88,10 +97,10 @@ class LocalGraph:
 
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert[0]), str(cert[1]))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.server.handle_error = lambda request, address: None  # a client killed mid-reply is what tests do
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self.server.server_address[1]
         self.base = f"https://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

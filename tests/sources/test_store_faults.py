@@ -230,10 +230,11 @@ def test_a_killed_writer_is_named_and_the_mailboxes_saved_before_it_are_kept(tmp
     assert err.splitlines()[-1] == (
         f"calendar-audit: error: store {tmp_path / 'store.sqlite3'}: the writer process stopped (killed?) before it "
         "finished a mailbox; that mailbox was rolled back, every mailbox saved before it is kept. Run sync again")
-    assert set(saved(tmp_path / "store.sqlite3")) == set(people[:3])
+    kept = set(saved(tmp_path / "store.sqlite3"))  # the one being saved when the writer died may be lost
+    assert set(people[:2]) <= kept <= set(people[:3])
     fake.respond = respond
     code, out, err = cli(["sync", "--config", str(config), *WINDOW_ARGS], fake)
-    assert code == 0 and "(3 full, 3 by changes only)" in out
+    assert code == 0 and f"({6 - len(kept)} full, {len(kept)} by changes only)" in out
 
 
 def _namespaces() -> bool:
