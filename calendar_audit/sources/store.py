@@ -6,8 +6,9 @@ apply only the changes (``@removed`` deletions, which may lie outside the window
 or unknown token (410 Gone, ``syncStateNotFound``, ``resyncRequired``) falls back to a full resync of that mailbox.
 Each mailbox is written in one transaction as soon as all its pages have arrived (mailboxes are read a bounded
 number at a time, so they finish one after another), so an interrupted sync keeps every mailbox finished so far
-and leaves the one in progress as it was. On Linux a forked writer process runs those transactions (SQLite costs
-~10 ms of CPU per 1,000 rows, which would otherwise hold the event loop and the requests waiting on it); it dies
+and leaves the one in progress as it was. On Linux a forked writer process decodes each mailbox's pages, maps
+them to rows and runs those transactions (~20 ms of CPU per 1,000 events, which would otherwise hold the event
+loop and the requests waiting on it: the loop reads only each page's links); it dies
 with its parent (parent-death signal, and EOF on a pipe only the parent holds open) and keeps none of the parent's
 terminal or pipes open.
 
@@ -58,7 +59,6 @@ from .auth import APP_NAME
 from .graph import (
     UTC_PREFER,
     Progress,
-    event_pages,
     failure_reason,
     graph_time,
     mailbox_settings,
@@ -68,7 +68,7 @@ from .graph import (
     team_people,
     user_path,
 )
-from .graph_adapter import GraphEvent, events_to_columns
+from .graph_adapter import GraphEvent, decode_page, events_to_columns
 from .graph_client import GraphClient, GraphRequestError, Sleep, paused_gc
 from .schema import check_version, migrate
 
@@ -78,7 +78,6 @@ EVENT_COLUMNS = (
     "response", "is_cancelled", "is_optional", "attendee_count", "organizer", "outlook_categories", "is_online",
     "location", "sensitivity", "has_agenda", "attendees",
 )
-MAP_CHUNK = 250  # events mapped between yields to the event loop (~2 ms)
 INSERT_EVENT = f"INSERT OR REPLACE INTO events VALUES ({','.join('?' * len(EVENT_COLUMNS))})"
 NOT_SYNCED = "not synced for this window"
 FULL_ROUND_TRIES = 2  # a full read that Graph answers 410 (sync state lost) is restarted once
@@ -288,40 +287,78 @@ def _hours_from_json(text: str | None) -> WorkingHours | None:
 # --- sync -------------------------------------------------------------------------------------------------------
 @dataclass
 class _Round:
-    """A finished delta round for one mailbox, applied in one transaction."""
+    """A finished delta round for one mailbox: its pages as they arrived, decoded and applied by the writer."""
 
     mode: str
-    items: list[GraphEvent]
-    removed: set[str]
+    pages: list[bytes]
     delta_link: str
     requests: int
 
 
+class _Links(msgspec.Struct, gc=False):
+    """All the event loop reads of a delta page: where the round goes next (the events are skipped in C)."""
+
+    next_link: str | None = msgspec.field(default=None, name="@odata.nextLink")
+    delta_link: str | None = msgspec.field(default=None, name="@odata.deltaLink")
+
+
+_LINKS = msgspec.json.Decoder(_Links)
+
+
+def _links(content: bytes) -> _Links:
+    try:
+        return _LINKS.decode(content)
+    except (msgspec.DecodeError, msgspec.ValidationError):  # unusual JSON (e.g. NaN): the tolerant parser
+        body = json.loads(content or b"{}")
+        links = _Links()
+        if isinstance(body, dict):
+            links.next_link = str(body["@odata.nextLink"]) if body.get("@odata.nextLink") else None
+            links.delta_link = str(body["@odata.deltaLink"]) if body.get("@odata.deltaLink") else None
+        return links
+
+
 async def _delta_round(client: GraphClient, settings: Settings, url: str) -> _Round:
-    """Page through one delta round to its deltaLink; later items override earlier ones (replays happen)."""
+    """Page through one delta round to its deltaLink, keeping each page's bytes for the writer.
+
+    Only the links are decoded here: decoding and mapping the events (~10 ms per 1,000) happen in the writer
+    process, on the other core, so the event loop keeps the requests going.
+    """
     headers = prefer(f"odata.maxpagesize={settings.graph.page_size}", UTC_PREFER,
                      'outlook.body-content-type="text"')
-    latest: dict[str, GraphEvent] = {}
-    removed: set[str] = set()
-    requests = 0
+    pages: list[bytes] = []
     delta_link = ""
-    unset = msgspec.UNSET
-    async for page in event_pages(client, url, headers):
-        requests += 1
-        for item in page.value or ():
-            event_id = item.id
-            if not event_id:
-                continue
-            if item.removed is not unset:
-                removed.add(event_id)
-                latest.pop(event_id, None)
-            else:
-                removed.discard(event_id)
-                latest[event_id] = item
-        delta_link = page.delta_link or delta_link
+    next_url: str | None = url
+    while next_url:
+        content = await client.get_bytes(next_url, headers)
+        client.stats.pages += 1
+        pages.append(content)
+        links = _links(content)
+        delta_link = links.delta_link or delta_link
+        next_url = links.next_link
     if not delta_link:
         raise GraphRequestError(200, "noDeltaLink", "delta round ended without @odata.deltaLink", "")
-    return _Round("", list(latest.values()), removed, delta_link, requests)
+    return _Round("", pages, delta_link, len(pages))
+
+
+def round_rows(person: str, pages: list[bytes], read_agenda: bool) -> tuple[list[tuple[Any, ...]], set[str]]:
+    """Store rows and removed ids from a round's pages, in order: later items override earlier ones (replays)."""
+    latest: dict[str, GraphEvent] = {}
+    removed: set[str] = set()
+    unset = msgspec.UNSET
+    with paused_gc():
+        for content in pages:
+            for item in decode_page(content).value or ():
+                event_id = item.id
+                if not event_id:
+                    continue
+                if item.removed is not unset:
+                    removed.add(event_id)
+                    latest.pop(event_id, None)
+                else:
+                    removed.discard(event_id)
+                    latest[event_id] = item
+        rows = rows_of(events_to_columns(person, list(latest.values()), read_agenda=read_agenda)) if latest else []
+    return rows, removed
 
 
 def _delta_link(conn: sqlite3.Connection, person: str, start: str, end: str) -> tuple[str] | None:
@@ -387,23 +424,14 @@ async def fetch_mailbox(
 
 async def save_mailbox(fetched: _Fetched, settings: Settings, window: Window, writer: Executor | None,
                        path: Path) -> MailboxSync:
-    """Map a fetched mailbox to store rows and write it in one transaction."""
+    """Decode, map and write a fetched mailbox in one transaction (in the writer process when there is one)."""
     person, result = fetched.person, fetched.result
-    read_agenda = settings.graph.read_agenda
-    # The CPU work below runs on the event loop; yielding between its parts lets replies that arrived meanwhile
-    # free their slot and send the next request, so latency and CPU overlap instead of adding up.
-    rows: list[tuple[Any, ...]] = []
-    for at in range(0, len(result.items), MAP_CHUNK):
-        with paused_gc():
-            columns = events_to_columns(person, result.items[at : at + MAP_CHUNK], read_agenda=read_agenda)
-            rows += rows_of(columns)
-        await asyncio.sleep(0)
-    result.items = []  # the typed events are no longer needed while the row waits for the writer
     args = (person, (window.start.value, window.end.value), (graph_time(window.start), graph_time(window.end)),
-            result.mode, sorted(result.removed), rows, result.delta_link, fetched.timezone,
-            _hours_json(fetched.hours))
-    await _write(writer, path, _apply_round, *args)
-    return MailboxSync(person, result.mode, len(rows), len(rows), len(result.removed), result.requests)
+            result.mode, result.pages, result.delta_link, fetched.timezone, _hours_json(fetched.hours),
+            settings.graph.read_agenda)
+    result.pages = []  # the writer has its own copy
+    events, removed = await _write(writer, path, _apply_round, *args)
+    return MailboxSync(person, result.mode, events, events, removed, result.requests)
 
 
 _WRITER: dict[str, sqlite3.Connection] = {}  # the writer process's own connection, per store
@@ -411,13 +439,12 @@ _OURS: set[int] = set()  # the other process of this sync: the writer (in the pa
 _BUSY_TIMEOUT = [30.0]  # set by the parent before the fork: the writer's wait for a lock
 
 
-async def _write(writer: Executor | None, path: Path, fn: Any, *args: Any) -> None:
+async def _write(writer: Executor | None, path: Path, fn: Any, *args: Any) -> Any:
     """Run one store transaction: in the writer process when there is one, else here; faults as StoreError."""
     if writer is None:
-        fn(str(path), *args)
-        return
-    try:  # SQLite's per-row cost (~10 ms per 1,000 rows) is paid by the writer process, on another core
-        await asyncio.get_running_loop().run_in_executor(writer, fn, str(path), *args)
+        return fn(str(path), *args)
+    try:  # decoding, mapping and SQLite (~20 ms per 1,000 events) are paid by the writer process, on another core
+        return await asyncio.get_running_loop().run_in_executor(writer, fn, str(path), *args)
     except BrokenProcessPool:
         raise StoreError(f"store {path}: the writer process stopped (killed?) before it finished a mailbox; "
                          "that mailbox was rolled back, every mailbox saved before it is kept. Run sync again") \
@@ -434,21 +461,24 @@ def _writer_conn(path: str) -> sqlite3.Connection:
 
 def _apply_round(
     path: str, person: str, window_ns: tuple[int, int], window_text: tuple[str, str], mode: str,
-    removed: list[str], rows: list[tuple[Any, ...]], delta_link: str, timezone: str | None, hours: str | None,
-) -> None:
-    """Apply one mailbox's finished round in one transaction (runs in the writer process)."""
+    pages: list[bytes], delta_link: str, timezone: str | None, hours: str | None, read_agenda: bool,
+) -> tuple[int, int]:
+    """Apply one mailbox's finished round in one transaction (runs in the writer process); (events, removed)."""
+    rows, removed = round_rows(person, pages, read_agenda)
     try:
         conn = _writer_conn(path)
         with transaction(conn):
             if mode == "full":  # a full round is the whole truth for the window
                 conn.execute("DELETE FROM events WHERE person=? AND start_ns<? AND end_ns>?",
                              (person, window_ns[1], window_ns[0]))
-            conn.executemany("DELETE FROM events WHERE person=? AND event_id=?", [(person, e) for e in removed])
+            conn.executemany("DELETE FROM events WHERE person=? AND event_id=?",
+                             [(person, e) for e in sorted(removed)])
             conn.executemany(INSERT_EVENT, rows)
             conn.execute("INSERT OR REPLACE INTO delta_links VALUES (?,?,?,?)", (person, *window_text, delta_link))
             conn.execute("INSERT OR REPLACE INTO mailboxes VALUES (?,?,?,NULL)", (person, timezone, hours))
     except sqlite3.Error as exc:  # a StoreError (one line, picklable) crosses the process boundary
         raise store_error(exc, path, f"saving {person}", _BUSY_TIMEOUT[0]) from None
+    return len(rows), len(removed)
 
 
 def _record_failure(path: str, person: str, reason: str) -> None:
