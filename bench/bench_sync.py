@@ -168,6 +168,8 @@ def main() -> None:
         "delta_pages": sum(m.requests for m in result.mailboxes.values()), "failures": len(result.failures),
         "latency_s": args.latency, "concurrency": args.concurrency, "lowest_concurrency": result.lowest_concurrency,
         "wall_s": round(wall, 2), "ideal_s": round(ideal, 2), "ratio_to_ideal": round(wall / ideal, 2),
+        "mean_in_flight": round(result.request_seconds / wall, 1),
+        "mean_request_s": round(result.request_seconds / max(result.requests, 1), 3),
         "cpu_s": round(cpu, 2), "cpu_s_event_loop_process": round(loop_cpu, 2),
         "cpu_s_per_1000_events": round(cpu / max(events, 1) * 1000, 4),
         "load_average_1m_before": round(load0, 2), "load_average_1m_after": round(os.getloadavg()[0], 2),

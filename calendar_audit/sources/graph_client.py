@@ -19,6 +19,7 @@ import gc
 import json
 import os
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ class GraphStats:
     events: int = 0
     pages: int = 0
     reauthorised: int = 0  # 401s answered by acquiring a fresh token
+    request_seconds: float = 0.0  # summed time from sending to the reply (over wall time: mean in flight)
     by_status: dict[int, int] = field(default_factory=dict)
 
 
@@ -375,9 +377,13 @@ class GraphClient:
         # The native handler hands back the httpx response, so status, headers and raw bytes stay ours.
         info.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
         self.stats.requests += 1
-        response = await asyncio.wait_for(
-            self._adapter.send_primitive_async(info, "bytes", None), self.settings.graph.timeout_seconds
-        )
+        sent = time.perf_counter()
+        try:
+            response = await asyncio.wait_for(
+                self._adapter.send_primitive_async(info, "bytes", None), self.settings.graph.timeout_seconds
+            )
+        finally:
+            self.stats.request_seconds += time.perf_counter() - sent
         assert isinstance(response, httpx.Response)
         return response
 

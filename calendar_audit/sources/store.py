@@ -106,6 +106,7 @@ class SyncResult:
     retries: int = 0
     path: Path | None = None
     lowest_concurrency: int = 0  # requests allowed in flight, at its lowest (below graph.max_concurrency: 429s)
+    request_seconds: float = 0.0  # summed time from sending each request to its reply
 
 
 def store_path(settings: Settings) -> Path:
@@ -613,7 +614,7 @@ async def _sync_with(
             # a mailbox gives its place to the next as soon as its pages are in; it is saved meanwhile
             done, failures = await read_each(client, people, fetch, progress, save)
         return SyncResult({p: done[p] for p in people if p in done}, failures, client.stats.requests,
-                          client.stats.retries, path, client.throttle.lowest)
+                          client.stats.retries, path, client.throttle.lowest, client.stats.request_seconds)
 
 
 def sync(
