@@ -219,7 +219,8 @@ def connect(path: Path, *, readonly: bool = False, busy_timeout: float = 30.0,
         if readonly:
             version = check_version(conn, f"store {path}")  # reading: a newer store refused, an older one read
             if version == 0:
-                raise StoreError(f"store {path}: empty (no sync has written to it); run 'calendar-audit sync'")
+                raise InputError(f"store {path}: empty (no sync has written to it yet); run 'calendar-audit sync' "
+                                 "first")
         else:
             if check:
                 _quick_check(conn, path)

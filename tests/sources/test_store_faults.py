@@ -295,3 +295,13 @@ def test_a_read_only_file_system_still_reports_and_sync_says_read_only(tmp_path)
 
 def test_store_errors_are_store_errors():
     assert StoreError("x").exit_code == 1
+
+
+def test_an_empty_store_file_exits_2_saying_no_sync_has_written_to_it(tmp_path):
+    config = config_for(tmp_path)
+    (tmp_path / "store.sqlite3").touch()
+    code, _, err = report_store(config, tmp_path)
+    assert code == 2
+    assert err.strip() == (f"calendar-audit: error: store {tmp_path / 'store.sqlite3'}: empty (no sync has written "
+                           "to it yet); run 'calendar-audit sync' first")
+    assert (tmp_path / "store.sqlite3").stat().st_size == 0  # reading wrote nothing, not even a schema
