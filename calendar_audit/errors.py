@@ -9,6 +9,7 @@
      +-- SourceError                   a calendar source failed as a whole (e.g. sign-in)
      +-- StoreError                    the local store cannot be opened, read or written (locked, read-only, full)
      +-- MailboxError                  one mailbox failed; the others go on (exit 3 when any did)
+     +-- NoMailboxReadable             exit 3: every mailbox failed, so there is nothing to report
 
 Messages never contain secrets: callers pass names and places, never values of secret settings.
 """
@@ -59,3 +60,9 @@ class MailboxError(CalendarAuditError):
         super().__init__(f"{mailbox}: {reason}")
         self.mailbox = mailbox
         self.reason = reason
+
+
+class NoMailboxReadable(CalendarAuditError):
+    """Every mailbox of the team failed: nothing to report. Exit 3 (mailboxes failed), each one named."""
+
+    exit_code = 3

@@ -2,7 +2,8 @@
 
 Redaction happens when a record is created (a log-record factory), so it holds for every handler: the console,
 a file a user adds, or pytest's capture. It removes Authorization headers, bearer tokens, JWTs, and the values
-of secret-named fields in URLs, forms and JSON (client_secret, access/refresh/id tokens, client assertions).
+of secret-named fields in URLs, forms and JSON (client_secret, access/refresh/id tokens, client assertions), and
+Graph's ``$deltatoken`` / ``$skiptoken`` values (a delta link reads a mailbox's changes without asking again).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ _PATTERNS = (
     (re.compile(r"(?i)\bbearer\s+[\w\-.~+/]+=*"), "Bearer " + REDACTED),
     (re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*"), REDACTED),  # a JWT, wherever it sits
     (re.compile(rf"(?i)(\b(?:{_SECRET_NAMES})['\"]?\s*[:=]\s*['\"]?)[^\s&'\",}}]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)((?:\$|%24)(?:delta|skip)token(?:=|%3D))[^\s&'\",}]+"), r"\1" + REDACTED),
 )
 
 

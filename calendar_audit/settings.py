@@ -103,16 +103,35 @@ class GraphSettings(_Model):
     client_secret: SecretStr = SecretStr("")
     certificate_path: str = ""
     cloud: Literal["global", "usgov", "usgov-dod", "china"] = "global"
-    max_concurrency: int = Field(4, ge=1, le=20)
+    endpoint: str = ""  # Graph's scheme and host (e.g. a reverse proxy); empty: the cloud's own
+    login_host: str = ""  # the sign-in host (authority); empty: the cloud's own
+    max_concurrency: int = Field(16, ge=1, le=64)
     page_size: int = Field(1000, ge=1, le=1000)
     timeout_seconds: float = Field(60.0, gt=0)
     max_retries: int = Field(6, ge=0, le=20)
     read_agenda: bool = False  # fetch bodyPreview to detect meetings with no stated purpose
     token_cache: str = ""  # device-code sign-in cache; empty: the user's data folder
 
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not re.fullmatch(r"https://[A-Za-z0-9.\-\[\]:]+", v):
+            raise ValueError(f"{v!r} is not an https:// scheme and host (no path), e.g. https://graph.microsoft.com")
+        return v
+
+    @field_validator("login_host")
+    @classmethod
+    def _login_host(cls, v: str) -> str:
+        v = v.strip().removeprefix("https://").rstrip("/")
+        if v and not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", v):
+            raise ValueError(f"{v!r} is not a host name (with an optional :port), e.g. login.microsoftonline.com")
+        return v
+
 
 class StoreSettings(_Model):
     path: str = ""  # SQLite file; empty: the user's data folder
+    busy_timeout_seconds: float = Field(30.0, ge=0)  # how long to wait for another process holding the store
 
 
 class HoldSettings(_Model):

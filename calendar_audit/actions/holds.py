@@ -7,7 +7,10 @@ are found (calendarView with the property expanded) and the only thing ``unbook`
 log says we created but that is no longer there was deleted by the person: it is reported, and recreated only
 with ``restore``. Conflicting meetings are listed, never moved. Holds are created and deleted through JSON
 ``$batch`` (one mechanism, ``send_batched``: at most 20 a batch, at most 4 for one mailbox), each sub-response
-judged on its own and each write audit-logged.
+judged on its own and each write audit-logged. Each batch's writes are journalled (outcome ``intent``) before
+the batch is sent; the next ``--apply`` run settles any intent left without an outcome by an interruption, from
+what the calendar shows (``created``/``deleted`` "found after an interrupted run", or ``not created``/``not
+deleted``), so the log accounts for every write that may have happened.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from kiota_abstractions.authentication import AccessTokenProvider
 from ..frame import MailboxFailure, all_day_dates
 from ..settings import HoldSettings, Settings, TeamSettings
 from ..slots import Slot, slot_occurrences
-from ..sources.graph import check_fatal, failure_reason, graph_time, prefer, team_people, user_path
+from ..sources.graph import check_fatal, failure_reason, graph_time, prefer, read_each, team_people, user_path
 from ..sources.graph_client import MAX_BATCH, GraphClient, GraphRequestError, Sleep, error_of
 from ..window import Window
 from . import AuditLog
@@ -36,6 +39,8 @@ from . import AuditLog
 #: The extended property that marks a hold as calendar-audit's; its value is the hold's transaction id.
 PROPERTY_ID = "String {5d0f4f8e-6a2b-4c4e-9d1f-2b7c9a3e8f10} Name calendarAuditHold"
 BOOK, UNBOOK = "book_hold", "unbook_hold"
+INTENT = "intent"  # journalled before a batch is sent; a later entry for the same write gives its outcome
+FOUND_AFTER_INTERRUPTION = "found after an interrupted run"
 #: Outlook's limit on requests running at once against one mailbox
 PER_MAILBOX = 4
 
@@ -167,19 +172,8 @@ async def read_calendar(client: GraphClient, person: str, window: Window, page_s
 
 async def read_calendars(client: GraphClient, people: list[str], window: Window,
                          page_size: int) -> tuple[dict[str, list[Existing]], list[MailboxFailure]]:
-    calendars: dict[str, list[Existing]] = {}
-    failures: list[MailboxFailure] = []
-
-    async def one(person: str) -> None:
-        try:
-            calendars[person] = await read_calendar(client, person, window, page_size)
-        except GraphRequestError as exc:
-            check_fatal(exc)
-            failures.append(MailboxFailure(person, failure_reason(exc)))
-
-    await asyncio.gather(*(one(p) for p in people))
-    failures.sort(key=lambda f: people.index(f.person))
-    return calendars, failures
+    """Every readable person's calendar over the window (a bounded number of mailboxes at a time)."""
+    return await read_each(client, people, lambda p: read_calendar(client, p, window, page_size), None)
 
 
 class Write(Protocol):
@@ -200,6 +194,7 @@ class Removal:
     event_id: str
     transaction_id: str
     outcome: str = ""
+    start: str = ""  # the hold's start (ISO), so an interrupted deletion can be settled later
 
 
 def batches(writes: Sequence[W], size: int = MAX_BATCH, per_mailbox: int = PER_MAILBOX) -> list[list[W]]:
@@ -240,10 +235,53 @@ def sub_error(sub: dict[str, Any], path: str) -> GraphRequestError:
     return error_of(int(sub.get("status", 0)), content, path)
 
 
+def unsettled_intents(log: AuditLog) -> list[dict[str, Any]]:
+    """Journalled writes with no outcome after them (the run was interrupted while they were being sent)."""
+    last: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for entry in log.entries():
+        key = (str(entry.get("action", "")), str(entry.get("mailbox", "")).lower(),
+               str(entry.get("transaction_id", "")))
+        last[key] = entry
+    return [e for e in last.values() if e.get("outcome") == INTENT]
+
+
+def settle_intents(log: AuditLog, calendars: dict[str, list[Existing]], window: Window) -> int:
+    """Record the outcome of every unsettled intent whose mailbox was read over a window holding its start, from
+    what that calendar holds now; returns how many were settled."""
+    readable = {p.lower(): events for p, events in calendars.items()}
+    entries = []
+    for intent in unsettled_intents(log):
+        events = readable.get(str(intent.get("mailbox", "")).lower())
+        try:
+            start = pd.Timestamp(str(intent.get("start", "")))
+        except ValueError:
+            start = pd.NaT
+        if events is None or pd.isna(start) or not window.start <= start < window.end:
+            continue  # not seen this time: settled on a later run that reads it
+        txid = str(intent.get("transaction_id", ""))
+        there = [e for e in events if e.hold_id == txid]
+        entry = {k: v for k, v in intent.items() if k not in ("time", "outcome")}
+        if intent.get("action") == BOOK:
+            outcome = "created" if there else "not created: interrupted before Graph answered"
+            if there:
+                entry["event_id"] = there[0].event_id
+        else:
+            outcome = "not deleted: interrupted before Graph answered" if there else "deleted"
+        if outcome in ("created", "deleted"):
+            entry["note"] = FOUND_AFTER_INTERRUPTION
+        entries.append({**entry, "outcome": outcome})
+    log.record_all(entries)
+    return len(entries)
+
+
 async def send_batched(client: GraphClient, writes: list[W], request: Callable[[int, W], dict[str, Any]],
                        done: Callable[[W, dict[str, Any]], None], failed: Callable[[W, GraphRequestError], None],
-                       failures: list[MailboxFailure]) -> None:
+                       failures: list[MailboxFailure],
+                       journal: Callable[[list[W]], None] | None = None) -> None:
     """Send writes through $batch, each sub-response judged on its own: ``done`` or ``failed`` is told of each.
+
+    ``journal`` is told of each batch's writes before the batch is sent (an interruption after that point may
+    have made them).
 
     A mailbox that refuses a write is named once in ``failures``; its writes in later batches are not sent
     (their outcome says so). Throttled sub-requests are resent by ``GraphClient.batch`` after their Retry-After.
@@ -260,6 +298,8 @@ async def send_batched(client: GraphClient, writes: list[W], request: Callable[[
         if not send:
             continue
         requests = [request(index[id(w)], w) for w in send]
+        if journal is not None:
+            journal(send)
         try:
             replies = await client.batch(requests)
         except GraphRequestError as exc:  # the $batch request itself failed: none of its writes was made
@@ -293,8 +333,12 @@ async def create_holds(client: GraphClient, holds: list[Hold], settings: Setting
         log.record(mailbox=hold.person, action=BOOK, transaction_id=hold.transaction_id, outcome=hold.outcome,
                    slot=hold.slot, start=hold.start.isoformat())
 
+    def journal(group: list[Hold]) -> None:
+        log.record_all([{"mailbox": h.person, "action": BOOK, "transaction_id": h.transaction_id, "outcome": INTENT,
+                         "slot": h.slot, "start": h.start.isoformat()} for h in group])
+
     await send_batched(client, holds, lambda i, h: create_request(i, h, hold_body(h, settings.holds, by_name[h.slot])),
-                       done, failed, failures)
+                       done, failed, failures, journal)
 
 
 async def delete_holds(client: GraphClient, removals: list[Removal], log: AuditLog,
@@ -309,7 +353,11 @@ async def delete_holds(client: GraphClient, removals: list[Removal], log: AuditL
         log.record(mailbox=removal.person, action=UNBOOK, event_id=removal.event_id,
                    transaction_id=removal.transaction_id, outcome=removal.outcome)
 
-    await send_batched(client, removals, delete_request, done, failed, failures)
+    def journal(group: list[Removal]) -> None:
+        log.record_all([{"mailbox": r.person, "action": UNBOOK, "event_id": r.event_id,
+                         "transaction_id": r.transaction_id, "outcome": INTENT, "start": r.start} for r in group])
+
+    await send_batched(client, removals, delete_request, done, failed, failures, journal)
 
 
 async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequence[Slot], window: Window,
@@ -321,6 +369,8 @@ async def book_holds_async(settings: Settings, team: TeamSettings, slots: Sequen
         people = await team_people(client, settings, team, False)
         calendars, failures = await read_calendars(client, people, window, settings.graph.page_size)
         readable = [p for p in people if p in calendars]
+        if apply:
+            settle_intents(log, calendars, window)
         holds = plan_holds(slots, readable, window, now, calendars, created_earlier(log), restore=restore)
         if apply:
             await create_holds(client, [h for h in holds if h.to_create], settings, slots, log, failures)
@@ -337,8 +387,10 @@ async def unbook_holds_async(settings: Settings, team: TeamSettings, window: Win
     async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
         people = await team_people(client, settings, team, False)
         calendars, failures = await read_calendars(client, people, window, settings.graph.page_size)
+        if apply:
+            settle_intents(log, calendars, window)
         # only events carrying our extended property are holds of ours: nothing else is ever deleted
-        removals = [Removal(person, e.event_id, e.hold_id) for person in people
+        removals = [Removal(person, e.event_id, e.hold_id, start=e.start.isoformat()) for person in people
                     for e in calendars.get(person, []) if e.hold_id]
         if apply:
             await delete_holds(client, removals, log, failures)

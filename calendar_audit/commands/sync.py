@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "sync", help="copy the team's Microsoft 365 calendars into the local store (only changes after the first)",
         description="Read the team's calendars from Microsoft Graph into the local SQLite store (settings "
         "store.path), so 'report --source store' needs no network. The first sync of a window reads everything; "
-        "later syncs fetch only what changed. Mailboxes that cannot be read are named and the run exits 3.",
+        "later syncs fetch only what changed. Mailboxes are read a few at a time and each is saved as soon as it "
+        "is complete, so an interrupted sync keeps every mailbox finished so far. Mailboxes that cannot be read are "
+        "named and the run exits 3.",
     )
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="settings file (default: ./calendar-audit.toml when present)")
@@ -71,4 +73,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         f"{events} events changed or read ({modes.count('full')} full, {modes.count('delta')} by changes only), "
         f"{result.requests} requests, {result.retries} retries; store: {result.path}"
     )
+    if result.lowest_concurrency < settings.graph.max_concurrency:
+        ctx.console.print(f"Graph throttled the sync (429): requests in flight were lowered to "
+                          f"{result.lowest_concurrency} of graph.max_concurrency {settings.graph.max_concurrency}")
     return report_failures(ctx, result.failures)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, NoMailboxReadable
 from ..frame import SourceData
 from ..settings import Settings
 from ..window import Window
@@ -90,10 +90,27 @@ def load_source(request: SourceRequest, settings: Settings, today: date) -> Load
 
         data = read_graph(settings, team, window, me=request.me)
         label = "Microsoft 365 (your calendar)" if request.me else f"Microsoft 365 (team {team.name})"
-        return Loaded(data, window, label)
+        return Loaded(require_readable(data, settings, label), window, label)
     if kind == "store":
         from .store import read_store
 
-        data = read_store(settings, team, window)
-        return Loaded(data, window, f"synced store (team {team.name})")
+        data = read_store(settings, team, window)  # a window never synced for anyone: InputError (exit 2)
+        label = f"synced store (team {team.name})"
+        return Loaded(require_readable(data, settings, label), window, label)
     raise InputError(f"--source {kind!r}: unknown source (use graph or store)")
+
+
+def require_readable(data: SourceData, settings: Settings, label: str) -> SourceData:
+    """The data, unless every mailbox failed: then NoMailboxReadable (exit 3) naming each one and why.
+
+    Names are shown as the report would show them (pseudonymised when privacy.pseudonymise is on).
+    """
+    failed = {f.person for f in data.failures}
+    if not data.people or any(p not in failed for p in data.people):
+        return data
+    from ..privacy import apply_privacy
+
+    shown = apply_privacy(data, settings).failures
+    lines = [f"no mailbox could be read from {label} ({len(shown)} failed), so there is nothing to report"]
+    lines += [f"calendar-audit: mailbox failed: {f.person}: {f.reason}" for f in shown]
+    raise NoMailboxReadable("\n".join(lines))

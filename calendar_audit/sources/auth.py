@@ -2,8 +2,9 @@
 
 Three ways in: app-only with a certificate (PEM holding the private key and certificate; the recommended way) or
 a client secret, and delegated device-code sign-in for one practitioner's own calendar (``--me``), whose msal
-token cache is persisted owner-only (0600) in the user's data folder. The national cloud decides both the
-authority host and the Graph endpoint.
+token cache is persisted owner-only (0600 from its first byte, in a 0700 folder) in the user's data folder. The
+national cloud decides both the authority host and the Graph endpoint; ``graph.endpoint`` and ``graph.login_host``
+point them elsewhere (a reverse proxy, or a local server), the scopes staying the cloud's.
 
 TLS and proxies come from the standard environment: msal talks through an httpx client that trusts
 ``REQUESTS_CA_BUNDLE`` (as requests-based msal would), else ``SSL_CERT_FILE``, and uses ``HTTPS_PROXY``.
@@ -32,6 +33,7 @@ from kiota_abstractions.authentication import (
 )
 
 from ..errors import ConfigError, SourceError
+from ..private import warn_if_shared, write_private
 from ..settings import Settings
 
 APP_NAME = "calendar-audit"
@@ -65,12 +67,22 @@ def cloud_for(settings: Settings) -> Cloud:
     return CLOUDS[settings.graph.cloud]
 
 
+def graph_base(settings: Settings) -> str:
+    """Where Graph requests go (scheme and host): ``graph.endpoint``, else the cloud's Graph endpoint."""
+    return settings.graph.endpoint or cloud_for(settings).graph_endpoint
+
+
+def login_host(settings: Settings) -> str:
+    """Where sign-in goes: ``graph.login_host``, else the cloud's authority host."""
+    return settings.graph.login_host or cloud_for(settings).login_host
+
+
 def authority_url(settings: Settings) -> str:
     """The msal authority for the configured tenant in the configured cloud."""
     tenant = settings.graph.tenant_id.strip()
     if not tenant:
         raise ConfigError("graph.tenant_id: not set (the Entra ID tenant id; or $CALENDAR_AUDIT_GRAPH__TENANT_ID)")
-    return f"https://{cloud_for(settings).login_host}/{tenant}"
+    return f"https://{login_host(settings)}/{tenant}"
 
 
 def app_scopes(settings: Settings) -> list[str]:
@@ -175,15 +187,6 @@ def token_cache_path(settings: Settings) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "msal_token_cache.json"
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable and writable by the owner only (0600), from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)  # the file may have existed with looser permissions
-
-
 class PersistedTokenCache(msal.SerializableTokenCache):
     """An msal token cache kept in an owner-only file."""
 
@@ -191,6 +194,7 @@ class PersistedTokenCache(msal.SerializableTokenCache):
         super().__init__()
         self.path = path
         if path.is_file():
+            warn_if_shared(path, "sign-in tokens")
             self.deserialize(path.read_text(encoding="utf-8"))
 
     def save(self) -> None:
@@ -240,6 +244,8 @@ def build_app(
         "http_client": http,
         "timeout": graph.timeout_seconds,
     }
+    if graph.login_host:  # a host the operator chose (a proxy or a local server): no discovery at Microsoft's
+        common["instance_discovery"] = False
     try:
         if me:
             return msal.PublicClientApplication(
@@ -283,6 +289,8 @@ class MsalTokenProvider(AccessTokenProvider):
         self.prompt = prompt
         self._validator = AllowedHostsValidator(allowed_hosts)
         self._lock = asyncio.Lock()
+        self._last = ""  # the token handed out last
+        self._refused = ""  # a token Graph refused (401): the next acquisition skips msal's cache
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return self._validator
@@ -294,11 +302,24 @@ class MsalTokenProvider(AccessTokenProvider):
         if not self._validator.is_url_host_valid(uri):
             return ""
         async with self._lock:  # one sign-in at a time; later callers hit msal's cache
-            return await asyncio.to_thread(self.acquire)
+            self._last = await asyncio.to_thread(self.acquire)
+            return self._last
+
+    def forget(self, token: str) -> None:
+        """Graph refused ``token`` (401): acquire a fresh one next time. Requests that carried an older token
+        (refused in the same burst) do not cause another acquisition."""
+        if token and token == self._last:
+            self._refused = token
 
     def acquire(self) -> str:
         """Acquire a token synchronously: from msal's cache, else from the identity platform."""
         app = self.app
+        if self._refused:  # drop the refused access token from msal's cache (a refresh token stays)
+            cache = app.token_cache
+            for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                if item.get("secret") == self._refused:
+                    cache.remove_at(item)
+            self._refused = ""
         try:
             if isinstance(app, msal.ConfidentialClientApplication):
                 result = app.acquire_token_for_client(scopes=self.scopes)
@@ -334,7 +355,7 @@ def token_provider(
     """The token provider for the configured sign-in (app-only, or device code with ``me``)."""
     app = build_app(settings, me=me, http_client=http_client)
     scopes = delegated_scopes(settings) if me else app_scopes(settings)
-    return MsalTokenProvider(app, scopes, [cloud_for(settings).graph_host])
+    return MsalTokenProvider(app, scopes, [httpx.URL(graph_base(settings)).host])
 
 
 def auth_provider(provider: AccessTokenProvider) -> BaseBearerTokenAuthenticationProvider:

@@ -1,8 +1,10 @@
 """Read a team's calendars live from Microsoft Graph: resolve the team, read each mailbox concurrently.
 
-A mailbox that cannot be read (403 ``ErrorAccessDenied``, ``MailboxNotEnabledForRESTAPI``, 404, retries
-exhausted) becomes a :class:`MailboxFailure`; everyone else's rows are complete. Sign-in failures are fatal
-(:class:`SourceError`): no mailbox could be read without a token.
+Mailboxes are read a bounded number at a time (as many as the client's throttle allows requests in flight), so
+each finishes early rather than all at the end. A mailbox that cannot be read (403 ``ErrorAccessDenied``,
+``MailboxNotEnabledForRESTAPI``, 404, retries exhausted) becomes a :class:`MailboxFailure`; everyone else's rows
+are complete. Sign-in failures and an unreachable Graph are fatal (:class:`SourceError`): no other mailbox would
+fare better.
 """
 
 from __future__ import annotations
@@ -78,9 +80,12 @@ def failure_reason(error: GraphRequestError) -> str:
 
 
 def check_fatal(error: GraphRequestError) -> None:
-    """Re-raise errors that no other mailbox would escape: a rejected token."""
+    """Re-raise errors that no other mailbox would escape: a rejected token, an unreachable Graph."""
     if error.status == 401:
-        raise SourceError(f"Graph refused the access token ({error.reason}); check the app's credentials") from None
+        raise SourceError(f"Graph refused the access token, also after acquiring a new one ({error.reason}); "
+                          "check the app's credentials") from None
+    if error.unreachable:
+        raise SourceError(f"{error.reason}; check the network (or HTTPS_PROXY) and try again") from None
 
 
 # --- team resolution ----------------------------------------------------------------------------------------
@@ -202,12 +207,21 @@ async def read_each(
     people: list[str],
     read: Callable[[str], Any],
     progress: Progress | None,
+    finish: Callable[[str, Any], Any] | None = None,
 ) -> tuple[dict[str, Any], list[MailboxFailure]]:
-    """Run ``read(person)`` for every mailbox concurrently; failures are collected, not raised."""
+    """Run ``read(person)`` for every mailbox, a bounded number at a time (``client.throttle``); mailbox failures
+    are collected, not raised. A fatal error (sign-in, store, network) cancels the mailboxes in progress and is
+    raised as itself; mailboxes already finished stay finished.
+
+    ``finish(person, read_result)`` (e.g. saving it) runs after the mailbox has given its place to the next one,
+    so slow saving does not leave request slots idle; at most ``graph.max_concurrency`` wait to be finished.
+    """
     if progress:
         progress.start(len(people))
     results: dict[str, Any] = {}
     failures: list[MailboxFailure] = []
+    throttle = client.throttle
+    finishing = asyncio.Semaphore(throttle.ceiling)
 
     async def one(person: str) -> None:
         try:
@@ -215,11 +229,23 @@ async def read_each(
         except GraphRequestError as exc:
             check_fatal(exc)
             failures.append(MailboxFailure(person, failure_reason(exc)))
+        finally:
+            await throttle.mailbox_done()
+        if finish is not None and person in results:
+            async with finishing:
+                results[person] = await finish(person, results[person])
         if progress:
             got = results.get(person)
             progress.advance(person, _count(got), client.stats.retries)
 
-    await asyncio.gather(*(one(p) for p in people))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for person in people:
+                await throttle.mailbox_room()
+                group.create_task(one(person))
+    except BaseExceptionGroup as errors:  # the first real error, as itself (the CLI maps it to one line)
+        raise next((e for e in errors.exceptions if not isinstance(e, asyncio.CancelledError)),
+                   errors.exceptions[0]) from None
     failures.sort(key=lambda f: people.index(f.person))
     return results, failures
 

@@ -5,8 +5,11 @@ telemetry) and comes back as the native response, so pages are ``json.loads``-ed
 models (~400x faster). msgraph-sdk's own ``RetryHandler`` is left out of the middleware: it sleeps where tests
 cannot reach and caps retries on its own terms, so this module owns retrying instead: 429/503/504 honour
 ``Retry-After`` (fractional seconds too), else capped exponential backoff with jitter, always with an injectable
-``await sleep``. A semaphore bounds requests in flight (Outlook allows 4 per app and mailbox); each request has
-a timeout. Reads, writes and ``$batch`` (at most 20 per batch, each sub-response checked on its own) share it.
+``await sleep``. A :class:`Throttle` bounds requests in flight: at most 4 for one mailbox (Outlook's limit per
+app and mailbox) and ``graph.max_concurrency`` in all, halved when Graph answers 429 and raised by one again after
+a run of successes (additive increase, multiplicative decrease). Each request has a timeout. Reads, writes and
+``$batch`` (at most 20 per batch, each sub-response checked on its own) share it. A 401 re-acquires the token
+once and resends; a network failure that outlasts the retries names the host ("could not reach ...").
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import gc
 import json
 import os
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,12 +37,14 @@ from msgraph import GraphRequestAdapter
 from msgraph_core import GraphClientFactory
 
 from ..settings import Settings
-from .auth import auth_provider, cloud_for, graph_verify, proxy_for, token_provider
+from .auth import auth_provider, graph_base, graph_verify, proxy_for, token_provider
 
 RETRY_STATUS = frozenset({429, 503, 504})
 MAX_BATCH = 20
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
+PER_MAILBOX = 4  # Outlook runs at most 4 requests at once per app and mailbox
+GROW_AFTER = 20  # successes in a row before the allowed concurrency is raised by one again
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -56,8 +62,43 @@ class GraphRequestError(Exception):
 
     @property
     def reason(self) -> str:
-        """A short reason for reports: status and Graph error code."""
+        """A short reason for reports: status and Graph error code (or, with no reply at all, what went wrong)."""
+        if self.status == 0 and self.message:
+            return self.message
         return f"HTTP {self.status} {self.code}".strip()
+
+    @property
+    def unreachable(self) -> bool:
+        """No reply because the network or the host failed (not a slow reply): no other mailbox would fare better."""
+        return self.status == 0 and self.code == UNREACHABLE
+
+
+UNREACHABLE, NO_REPLY = "unreachable", "timeout"
+
+
+def transport_failure(exc: BaseException, url: str, timeout: float) -> GraphRequestError:
+    """A request that got no reply, in plain words naming the host: "could not reach graph.microsoft.com: ..."."""
+    host = httpx.URL(url).host
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout | TimeoutError):
+        return GraphRequestError(0, NO_REPLY, f"no reply from {host} within {timeout:g} s", _path(url))
+    text = str(exc).lower()
+    if isinstance(exc, httpx.ProxyError):
+        what = "the proxy refused the connection"
+    elif isinstance(exc, httpx.ConnectTimeout):
+        what = "connection timed out"
+    elif "reset" in text:
+        what = "connection reset"
+    elif "refused" in text:
+        what = "connection refused"
+    elif "name or service" in text or "nodename" in text or "getaddrinfo" in text or "name resolution" in text:
+        what = "host name not found"
+    elif "certificate" in text or "ssl" in text:
+        what = "TLS certificate not trusted (see SSL_CERT_FILE)"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        what = "connection closed without a reply"
+    else:
+        what = "connection failed"
+    return GraphRequestError(0, UNREACHABLE, f"could not reach {host}: {what}", _path(url))
 
 
 @dataclass
@@ -68,6 +109,8 @@ class GraphStats:
     retries: int = 0
     events: int = 0
     pages: int = 0
+    reauthorised: int = 0  # 401s answered by acquiring a fresh token
+    request_seconds: float = 0.0  # summed time from sending to the reply (over wall time: mean in flight)
     by_status: dict[int, int] = field(default_factory=dict)
 
 
@@ -99,6 +142,98 @@ def backoff(attempt: int, rng: Callable[[], float]) -> float:
     return rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
 
 
+class Throttle:
+    """How many requests may be in flight: at most ``per_mailbox`` for one mailbox, ``limit`` in all.
+
+    ``limit`` starts at the ceiling (``graph.max_concurrency``), is halved (down to 1) when Graph answers 429, and
+    rises by one after ``grow_after`` successes in a row. Replies to requests sent before a cut do not cut again,
+    so one burst of 429s halves it once. Mailboxes are started only while fewer are in progress than ``limit``:
+    each one then gets the slots it needs and finishes (and is saved) early, instead of all sharing the slots in
+    rotation and finishing together at the end.
+    """
+
+    def __init__(self, ceiling: int, per_mailbox: int = PER_MAILBOX, grow_after: int = GROW_AFTER) -> None:
+        self.ceiling = ceiling
+        self.limit = ceiling
+        self.lowest = ceiling
+        self.per_mailbox = per_mailbox
+        self.grow_after = grow_after
+        self.in_flight = 0
+        self.mailboxes = 0  # mailboxes in progress
+        self._by_mailbox: dict[str, int] = {}
+        self._epoch = 0
+        self._streak = 0
+        self._cond = asyncio.Condition()
+
+    @asynccontextmanager
+    async def slot(self, mailbox: str | None) -> AsyncIterator[int]:
+        """Hold one request slot (and one of the mailbox's); yields the epoch to report a 429 against."""
+        def free() -> bool:
+            return self.in_flight < self.limit and (mailbox is None or self._by_mailbox.get(mailbox, 0) <
+                                                    self.per_mailbox)
+
+        async with self._cond:
+            await self._cond.wait_for(free)
+            self.in_flight += 1
+            if mailbox is not None:
+                self._by_mailbox[mailbox] = self._by_mailbox.get(mailbox, 0) + 1
+        try:
+            yield self._epoch
+        finally:
+            async with self._cond:
+                self.in_flight -= 1
+                if mailbox is not None:
+                    left = self._by_mailbox[mailbox] - 1
+                    if left:
+                        self._by_mailbox[mailbox] = left
+                    else:
+                        del self._by_mailbox[mailbox]
+                self._cond.notify_all()
+
+    def throttled(self, epoch: int) -> None:
+        """Graph answered 429 to a request sent in ``epoch``: halve the limit, once per burst."""
+        self._streak = 0
+        if epoch != self._epoch:
+            return
+        self._epoch += 1
+        self.limit = max(1, self.limit // 2)
+        self.lowest = min(self.lowest, self.limit)
+
+    def succeeded(self) -> None:
+        self._streak += 1
+        if self._streak >= self.grow_after and self.limit < self.ceiling:
+            self._streak = 0
+            self.limit += 1
+            self._wake()
+
+    def _wake(self) -> None:
+        async def notify() -> None:
+            async with self._cond:
+                self._cond.notify_all()
+
+        asyncio.get_running_loop().create_task(notify())
+
+    async def mailbox_room(self) -> None:
+        """Wait until another mailbox may start, then count it as in progress (``mailbox_done`` ends it)."""
+        async with self._cond:
+            await self._cond.wait_for(lambda: self.mailboxes < self.limit)
+            self.mailboxes += 1
+
+    async def mailbox_done(self) -> None:
+        async with self._cond:
+            self.mailboxes -= 1
+            self._cond.notify_all()
+
+
+def mailbox_of(url: str) -> str | None:
+    """The mailbox a Graph URL addresses (``users/{id}/...`` or ``me/...``), for the per-mailbox limit."""
+    path = httpx.URL(url).path
+    at = path.find("/users/")
+    if at >= 0:
+        return path[at + 7 :].split("/", 1)[0].lower()
+    return "me" if "/me/" in path or path.endswith("/me") else None
+
+
 def _path(url: str) -> str:
     """The URL's path only: query strings hold skip/delta tokens, which are credentials of a kind."""
     return httpx.URL(url).path
@@ -118,7 +253,7 @@ def http_client(
             verify=graph_verify(env), proxy=proxy_for(env), timeout=graph.timeout_seconds, limits=limits,
             trust_env=False,  # read explicitly above: SSL_CERT_FILE / SSL_CERT_DIR and HTTPS_PROXY
         )
-    client.base_url = httpx.URL(f"{cloud_for(settings).graph_endpoint}/v1.0")
+    client.base_url = httpx.URL(f"{graph_base(settings)}/v1.0")
     options = {UrlReplaceHandlerOption.get_key(): UrlReplaceHandlerOption(enabled=False)}
     middleware = [m for m in KiotaClientFactory.get_default_middleware(options) if not isinstance(m, RetryHandler)]
     return GraphClientFactory.create_with_custom_middleware(middleware, client=client)
@@ -139,7 +274,7 @@ class GraphClient:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
-        self.base = f"{cloud_for(settings).graph_endpoint}/v1.0"
+        self.base = f"{graph_base(settings)}/v1.0"
         self.sleep = sleep
         self.rng = rng
         self.stats = GraphStats()
@@ -147,13 +282,15 @@ class GraphClient:
         self._me = me
         self._transport = transport
         self._env = env
-        self._semaphore = asyncio.Semaphore(settings.graph.max_concurrency)
+        self.throttle = Throttle(settings.graph.max_concurrency)
+        self._token_provider: AccessTokenProvider | None = None
         self._adapter: GraphRequestAdapter | None = None
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> GraphClient:
         self._client = http_client(self.settings, self._transport, self._env)
         tokens = self._tokens or token_provider(self.settings, me=self._me)
+        self._token_provider = tokens
         self._adapter = GraphRequestAdapter(auth_provider(tokens), client=self._client)
         self._adapter.base_url = self.base
         return self
@@ -179,20 +316,31 @@ class GraphClient:
         """Send one request, retrying throttling and transient failures; raise GraphRequestError otherwise."""
         url = self.url(url)
         retries = self.settings.graph.max_retries
+        mailbox = mailbox_of(url)
         attempt = 0
+        reauthorised = False
         while True:
             try:
-                response = await self._send_once(method, url, headers, body)
+                async with self.throttle.slot(mailbox) as epoch:
+                    response = await self._send_once(method, url, headers, body)
             except (httpx.TimeoutException, httpx.TransportError, TimeoutError) as exc:
                 if attempt >= retries:
-                    raise GraphRequestError(0, exc.__class__.__name__, "no response", _path(url)) from None
+                    raise transport_failure(exc, url, self.settings.graph.timeout_seconds) from None
                 await self._wait(backoff(attempt, self.rng))
                 attempt += 1
                 continue
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
-            if status < 400:
+            if status == 429:
+                self.throttle.throttled(epoch)
+            elif status < 400:
+                self.throttle.succeeded()
                 return response
+            if status == 401 and not reauthorised:  # the token expired or was revoked mid-run: a fresh one, once
+                reauthorised = True
+                self._forget_token(response)
+                self.stats.reauthorised += 1
+                continue
             if status in RETRY_STATUS and attempt < retries:
                 wait = retry_after(response.headers)
                 await self._wait(wait if wait is not None else backoff(attempt, self.rng))
@@ -201,6 +349,16 @@ class GraphClient:
             error = error_of(status, response.content, _path(url))
             error.location = response.headers.get("location", "")
             raise error
+
+    def _forget_token(self, response: httpx.Response) -> None:
+        """Tell the token provider the token this request carried was refused (it acquires a new one next)."""
+        try:
+            sent = response.request.headers.get("authorization", "")
+        except RuntimeError:  # a response built without its request
+            sent = ""
+        forget = getattr(self._token_provider, "forget", None)
+        if callable(forget):
+            forget(sent.removeprefix("Bearer ").strip())
 
     async def _wait(self, seconds: float) -> None:
         self.stats.retries += 1
@@ -218,11 +376,14 @@ class GraphClient:
             info.set_stream_content(json.dumps(body).encode("utf-8"), "application/json")
         # The native handler hands back the httpx response, so status, headers and raw bytes stay ours.
         info.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
-        async with self._semaphore:
-            self.stats.requests += 1
+        self.stats.requests += 1
+        sent = time.perf_counter()
+        try:
             response = await asyncio.wait_for(
                 self._adapter.send_primitive_async(info, "bytes", None), self.settings.graph.timeout_seconds
             )
+        finally:
+            self.stats.request_seconds += time.perf_counter() - sent
         assert isinstance(response, httpx.Response)
         return response
 
