@@ -124,6 +124,25 @@ def test_missing_ics_file_exits_2(tmp_path):
     assert err.strip() == f"calendar-audit: error: {tmp_path / 'nobody.ics'}: file not found"
 
 
+def test_one_missing_file_among_several_is_named_and_the_rest_are_reported(tmp_path):
+    missing = tmp_path / "nobody@council.gov.uk.ics"
+    code, out, err = run_cli("report", "--ics", str(SAM), str(missing), str(TOM), "--from", "2026-10-12", "--to",
+                             "2026-11-08", "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert err.strip() == f"calendar-audit: error: {missing}: file not found"
+    rows = read_csv(tmp_path / "out" / "person_week.csv")
+    assert sorted({r["person"] for r in rows}) == ["sam.jones@council.gov.uk", "tom.hill@council.gov.uk"]
+    assert "Traceback" not in out + err
+
+
+def test_ics_folder_is_read_as_its_ics_files(tmp_path):
+    code, out, err = run_cli("report", "--ics", str(E2E), "--from", "2026-10-12", "--to", "2026-11-08",
+                             "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"))
+    assert (code, err) == (0, "")
+    people = {r["person"] for r in read_csv(tmp_path / "out" / "person_week.csv")}
+    assert people == {p.stem.lower() for p in E2E.glob("*.ics")}
+
+
 def test_malformed_ics_names_the_file(tmp_path):
     bad = tmp_path / "broken@council.gov.uk.ics"
     bad.write_text("this is not a calendar\n")

@@ -45,7 +45,8 @@ def test_nul_bytes_in_a_file_that_is_not_icalendar_are_still_binary(tmp_path: Pa
 
 def test_a_file_ending_after_end_vevent_is_read_with_a_truncated_note() -> None:
     data = read("ends_without_end_vcalendar.ics")
-    assert occurrences(data.events) == [("Core group", "2026-10-21T09:00Z", 2.0), ("Home visit", "2026-10-20T09:00Z", 1.0)]
+    assert occurrences(data.events) == [("Core group", "2026-10-21T09:00Z", 2.0),
+                                        ("Home visit", "2026-10-20T09:00Z", 1.0)]
     assert len(data.notes) == 1
     assert "ends_without_end_vcalendar.ics: the file ends at line 33 without END:VCALENDAR: it looks truncated" in (
         data.notes[0])
