@@ -152,8 +152,50 @@ class Costs:
     unclassified: pd.DataFrame
 
 
-def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -> Costs:
-    """Group counted meetings with others by series (or meeting), summing person-hours."""
+def recurrence(gaps: pd.Series) -> str:
+    """How often a meeting recurs, from the days between its distinct start dates: weekly, fortnightly, ..."""
+    if gaps.empty:
+        return "once"
+    gap = float(gaps.median())
+    for low, high, label in ((0.5, 1.5, "daily"), (6, 8, "weekly"), (13, 15, "fortnightly"), (27, 35, "monthly")):
+        if low <= gap <= high:
+            return label
+    return f"{len(gaps) + 1} times"
+
+
+def _mode_per_key(meetings: pd.DataFrame, column: str) -> pd.Series:
+    """The most common value of ``column`` in each key's rows (ties: the earliest in sort order)."""
+    counts = meetings.groupby(["key", column], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["key", "n"], ascending=[True, False], kind="stable")
+    return counts.drop_duplicates("key").set_index("key")[column]
+
+
+def describe_meetings(meetings: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Per key, what tells a meeting apart without its subject: its usual weekday and start time, length in
+    minutes, how often it recurs, organiser and how many people it invites (the person included)."""
+    local = meetings["start"].dt.tz_convert(tz)
+    meetings = meetings.assign(
+        when=local.dt.strftime("%a %H:%M"),
+        minutes=((meetings["end"] - meetings["start"]).dt.total_seconds() // 60).astype("int64"),
+        day=local.dt.normalize(),
+    )
+    days = meetings[["key", "day"]].drop_duplicates().sort_values(["key", "day"])
+    gaps = days.groupby("key")["day"].diff().dt.days.dropna()
+    recurs = gaps.groupby(days.loc[gaps.index, "key"]).apply(recurrence)
+    out = pd.DataFrame({
+        "when": _mode_per_key(meetings, "when"),
+        "minutes": _mode_per_key(meetings, "minutes"),
+        "organizer": _mode_per_key(meetings, "organizer"),
+        "attendees": meetings.groupby("key")["attendee_count"].max() + 1,
+    })
+    recurs = recurs.reindex(out.index).astype(object)
+    out["recurs"] = recurs.where(recurs.notna(), "once")
+    return out
+
+
+def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15, tz: str = "UTC") -> Costs:
+    """Group counted meetings with others by series (or meeting), summing person-hours; the costliest of the
+    meeting category, each told apart by when it is, its length, how often it recurs, its organiser and size."""
     meetings = events[events["counted"] & (events["attendee_count"] > 0) & (events["category"] != "direct_work")]
     # One meeting in several mailboxes: a single event shares its iCalUId everywhere, but a series' ids are per
     # mailbox in Graph (seriesMasterId) and per occurrence (iCalUId), so a series is known by organizer and subject.
@@ -170,11 +212,19 @@ def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -
         category=("category", "first"), rule=("rule", "first"), subject=("subject", "first"),
         occurrences=("start", "nunique"), people=("person", "nunique"), hours=("hours", "sum"),
         matched=("matched", "first"), organizer_domain=("organizer_domain", "first"), recurring=("recurring", "any"),
-    ).sort_values(["hours", "occurrences"], ascending=False).reset_index(drop=True)
+    ).sort_values(["hours", "occurrences"], ascending=False)
+    described = describe_meetings(meetings, tz) if len(meetings) else pd.DataFrame(
+        {c: pd.Series(dtype=t) for c, t in (("when", "object"), ("minutes", "int64"), ("organizer", "object"),
+                                              ("attendees", "int64"), ("recurs", "object"))})
+    grouped = grouped.join(described).reset_index(drop=True)
     if not include_subjects:
         grouped["subject"] = ""
     grouped.insert(0, "key", [f"{'series' if r else 'meeting'} {i + 1}" for i, r in enumerate(grouped["recurring"])])
-    top_series = grouped.head(top)[["key", "category", "rule", "subject", "occurrences", "people", "hours"]]
+    # the costliest meetings: rows of the meeting category only (admin, training and travel are not meetings to
+    # cut, even when others are invited)
+    top_series = grouped[grouped["category"] == "meeting"].head(top)[
+        ["key", "category", "rule", "subject", "when", "minutes", "recurs", "organizer", "attendees", "occurrences",
+         "people", "hours"]]
     unclassified = grouped[~grouped["matched"].astype(bool)][
         ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]].head(top)
     return Costs(top_series.reset_index(drop=True), unclassified.reset_index(drop=True))
