@@ -16,7 +16,6 @@ from calendar_audit.cli import main
 from calendar_audit.commands.options import Context
 from tests.conftest import SCREENSHOTS
 
-SLOTS = Path(__file__).resolve().parents[1] / "data" / "slots" / "mornings.toml"
 PHONE, DESKTOP = 390, 1400
 
 #: every element with text of its own (HTML and SVG, ::before labels included): its colour against the background
@@ -73,7 +72,7 @@ CONTRAST_JS = """
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     ctx = Context(console=Console(file=io.StringIO(), width=120), err=Console(file=io.StringIO()))
-    code = main(["demo", "--out", str(out), "--slots", str(SLOTS), "--compare-at", "2026-10-05"], ctx)
+    code = main(["demo", "--out", str(out)], ctx)  # as `make demo` writes it: its slots and before/after included
     assert code == 0
     return out / "report.html"
 
