@@ -136,7 +136,7 @@ def test_one_missing_file_among_several_is_named_and_the_rest_are_reported(tmp_p
 
 
 def test_ics_folder_is_read_as_its_ics_files(tmp_path):
-    code, out, err = run_cli("report", "--ics", str(E2E), "--from", "2026-10-12", "--to", "2026-11-08",
+    code, _, err = run_cli("report", "--ics", str(E2E), "--from", "2026-10-12", "--to", "2026-11-08",
                              "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"))
     assert (code, err) == (0, "")
     people = {r["person"] for r in read_csv(tmp_path / "out" / "person_week.csv")}
