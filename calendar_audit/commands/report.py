@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="hours in meetings vs direct work, per person and week",
         description="Measure the team's time in meetings vs direct work per person and week, and write "
-        "report.html, person_week.csv and events.csv (no meeting subjects unless --include-subjects).",
+        "report.html, person_week.csv and events.csv (no meeting subjects unless --include-subjects), and "
+        "notes.txt when something was skipped, repaired or guessed while reading.",
     )
     add_reading_options(p)
     add_report_options(p)
