@@ -433,7 +433,7 @@ def top_view(result: AuditResult) -> TableView:
         view.headers.insert(at, ("When", False))
         for row, record in zip(view.rows, top.head(TOP_ROWS).itertuples(index=False), strict=True):
             row.insert(at, Cell(f"{record.recurs}, {record.when}, {length_label(int(record.minutes))}", css="when"))
-    view.css = "top"
+    view.css = "top cards"
     return view
 
 
@@ -449,6 +449,7 @@ def render_html(result: AuditResult) -> str:
                  if c in result.unclassified.columns and (c != "subject" or result.include_subjects)],
         limit=TOP_ROWS,
     )  # fmt: skip
+    unclassified.css = "cards"  # a phone shows one labelled card per meeting
     unclassified_hours = float(result.unclassified["hours"].sum()) if len(result.unclassified) else 0.0
     template = _environment().get_template("report.html.j2")
     return template.render(

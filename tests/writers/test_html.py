@@ -201,7 +201,7 @@ def test_costliest_meetings_show_purpose_when_length_recurrence_organiser_and_si
         "attendees": [12, 1], "occurrences": [4, 1], "people": [2, 1], "hours": [16.0, 1.5],
     })
     html = render_html(make_result(top_series=top))
-    table = html.split('class="top"')[1].split("</table>")[0]
+    table = html.split('class="top cards"')[1].split("</table>")[0]
     headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
     assert headers == ["Series", "Purpose", "When", "Organiser", "Invited", "Occurrences", "Team members", "Team h"]
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]]
