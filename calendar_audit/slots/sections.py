@@ -179,17 +179,19 @@ def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame, withheld:
                           f"(95% interval {row.ci_low:+.1f} to {row.ci_high:+.1f}{unit}; {row.people} people).")
     if not points:
         points.append("Not enough weeks on both sides to compare.")
-    intro = (f"Weeks before and after {evaluation.cutoff:%a} {evaluation.cutoff.day} {evaluation.cutoff:%b %Y} "
-             f"({evaluation.weeks_before} before, {evaluation.weeks_after} after), each person compared with "
-             "themselves. Slot time kept before the policy is measured over the same hours. Changes of a share "
-             "are in percentage points.")
+    lead = (f"Weeks before and after {evaluation.cutoff:%a} {evaluation.cutoff.day} {evaluation.cutoff:%b %Y} "
+            f"({evaluation.weeks_before} before, {evaluation.weeks_after} after), each person compared with "
+            "themselves. Slot time kept before the policy is measured over the same hours. Changes of a share "
+            "are in percentage points.")
+    points += evaluation.caveats
     team = evaluation.team.copy()
     team.attrs["changes"] = ("difference", "ci_low", "ci_high")
     people.attrs["changes"] = tuple(c for c in people.columns if c != "person")
     return Section(
         title="Before and after the policy",
-        intro=intro,
-        points=[*points, *evaluation.caveats],
+        intro=" ".join([lead, *points]),  # the whole text, for writers that show a paragraph (JSON)
+        lead=lead,
+        points=points,
         tables=[("Team: mean per person before and after, change and 95% interval", team),
                 ("Change per person (after minus before)", people)],
         chart=trend,

@@ -377,7 +377,7 @@ def section_view(section: Section, tz: str, index: int) -> dict[str, Any]:
     return {
         "id": f"section-{index}",
         "title": section.title,
-        "intro": section.intro,
+        "intro": section.lead or section.intro,
         "points": section.points,
         "chart": chart,
         "tables": [frame_view(caption, df, tz, limit=TOP_ROWS) for caption, df in section.tables],

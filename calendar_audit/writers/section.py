@@ -18,3 +18,4 @@ class Section:
     chart: pd.DataFrame | None = None  # week_start + numeric columns, drawn as one line per column
     chart_marker: date | None = None  # a vertical marker, e.g. the day a policy started
     points: list[str] = field(default_factory=list)  # findings and caveats, one short sentence each (a list)
+    lead: str = ""  # with points: the short paragraph a page shows above them (intro keeps the whole text)
