@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -152,45 +153,49 @@ class Costs:
     unclassified: pd.DataFrame
 
 
-def recurrence(gaps: pd.Series) -> str:
-    """How often a meeting recurs, from the days between its distinct start dates: weekly, fortnightly, ..."""
-    if gaps.empty:
+RECURRENCE = ((0.5, 1.5, "daily"), (6, 8, "weekly"), (13, 15, "fortnightly"), (27, 35, "monthly"))
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def recurrence(gap: float, dates: int) -> str:
+    """How often a meeting recurs, from the median days between its distinct start dates: weekly, fortnightly..."""
+    if dates <= 1 or math.isnan(gap):
         return "once"
-    gap = float(gaps.median())
-    for low, high, label in ((0.5, 1.5, "daily"), (6, 8, "weekly"), (13, 15, "fortnightly"), (27, 35, "monthly")):
-        if low <= gap <= high:
-            return label
-    return f"{len(gaps) + 1} times"
+    return next((label for low, high, label in RECURRENCE if low <= gap <= high), f"{dates} times")
 
 
-def _mode_per_key(meetings: pd.DataFrame, column: str) -> pd.Series:
-    """The most common value of ``column`` in each key's rows (ties: the earliest in sort order)."""
-    counts = meetings.groupby(["key", column], sort=True).size().rename("n").reset_index()
-    counts = counts.sort_values(["key", "n"], ascending=[True, False], kind="stable")
-    return counts.drop_duplicates("key").set_index("key")[column]
+def _mode_per_key(keys: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """The most common value for each key code 0..groups-1 (ties: the smallest); integers in, integers out."""
+    counts = pd.DataFrame({"key": keys, "value": values}).value_counts(sort=False).rename("n").reset_index()
+    counts = counts.sort_values(["key", "n", "value"], ascending=[True, False, True], kind="stable")
+    first = counts.drop_duplicates("key")
+    out = np.zeros(groups, dtype=np.int64)
+    out[first["key"].to_numpy()] = first["value"].to_numpy()
+    return out
 
 
 def describe_meetings(meetings: pd.DataFrame, tz: str) -> pd.DataFrame:
     """Per key, what tells a meeting apart without its subject: its usual weekday and start time, length in
     minutes, how often it recurs, organiser and how many people it invites (the person included)."""
-    local = meetings["start"].dt.tz_convert(tz)
-    meetings = meetings.assign(
-        when=local.dt.strftime("%a %H:%M"),
-        minutes=((meetings["end"] - meetings["start"]).dt.total_seconds() // 60).astype("int64"),
-        day=local.dt.normalize(),
-    )
-    days = meetings[["key", "day"]].drop_duplicates().sort_values(["key", "day"])
-    gaps = days.groupby("key")["day"].diff().dt.days.dropna()
-    recurs = gaps.groupby(days.loc[gaps.index, "key"]).apply(recurrence)
-    out = pd.DataFrame({
-        "when": _mode_per_key(meetings, "when"),
-        "minutes": _mode_per_key(meetings, "minutes"),
-        "organizer": _mode_per_key(meetings, "organizer"),
-        "attendees": meetings.groupby("key")["attendee_count"].max() + 1,
-    })
-    recurs = recurs.reindex(out.index).astype(object)
-    out["recurs"] = recurs.where(recurs.notna(), "once")
-    return out
+    codes, keys = pd.factorize(meetings["key"])  # integers throughout: sorting the long key strings is slow
+    n = len(keys)
+    wall = meetings["start"].dt.tz_convert(tz).dt.tz_localize(None)  # local wall-clock time, as numbers below
+    minutes = wall.to_numpy().astype("datetime64[m]").astype(np.int64)  # since 1970-01-01 00:00 (local)
+    day, minute = minutes // 1440, minutes % 1440
+    when = _mode_per_key(codes, ((day + 3) % 7) * 1440 + minute, n)  # 1970-01-01 was a Thursday
+    length = ((meetings["end"] - meetings["start"]).dt.total_seconds().to_numpy() // 60).astype(np.int64)
+    organizer_codes, organizers = pd.factorize(meetings["organizer"].astype(object).fillna(""))
+    days = pd.DataFrame({"key": codes, "day": day}).drop_duplicates().sort_values(["key", "day"])
+    days["gap"] = days.groupby("key")["day"].diff()
+    spacing = days.groupby("key").agg(gap=("gap", "median"), dates=("day", "size")).reindex(range(n))
+    attendees = pd.Series(meetings["attendee_count"].to_numpy()).groupby(codes).max().reindex(range(n))
+    return pd.DataFrame({
+        "when": [f"{WEEKDAYS[c // 1440]} {c % 1440 // 60:02d}:{c % 60:02d}" for c in when.tolist()],
+        "minutes": _mode_per_key(codes, length, n),
+        "organizer": np.asarray(organizers, dtype=object)[_mode_per_key(codes, organizer_codes, n)],
+        "attendees": attendees.to_numpy() + 1,
+        "recurs": [recurrence(g, int(d)) for g, d in zip(spacing["gap"], spacing["dates"], strict=True)],
+    }, index=pd.Index(keys, name="key"))
 
 
 def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15, tz: str = "UTC") -> Costs:
