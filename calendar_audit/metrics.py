@@ -227,12 +227,14 @@ def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15, t
     grouped.insert(0, "key", [f"{'series' if r else 'meeting'} {i + 1}" for i, r in enumerate(grouped["recurring"])])
     # the costliest meetings: rows of the meeting category only (admin, training and travel are not meetings to
     # cut, even when others are invited)
-    top_series = grouped[grouped["category"] == "meeting"].head(top)[
+    meeting_rows = grouped[grouped["category"] == "meeting"]
+    top_series = meeting_rows.head(top)[
         ["key", "category", "rule", "subject", "when", "minutes", "recurs", "organizer", "attendees", "occurrences",
-         "people", "hours"]]
+         "people", "hours"]].reset_index(drop=True)
+    top_series.attrs["of"] = len(meeting_rows)  # how many there were: the page says "the 15 costliest of 213"
     unclassified = grouped[~grouped["matched"].astype(bool)][
         ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]].head(top)
-    return Costs(top_series.reset_index(drop=True), unclassified.reset_index(drop=True))
+    return Costs(top_series, unclassified.reset_index(drop=True))
 
 
 @dataclass

@@ -202,3 +202,4 @@ def test_costliest_meetings_are_told_apart_without_subjects():
         ["series 3", "Thu 14:00", 90, "fortnightly", "chair@x.gov.uk", 6, 2, 3.0],
     ]  # the 8-hour admin audit costs most, and is not a meeting: left out (it keeps its key, "meeting 1")
     assert set(top["subject"]) == {""}
+    assert top.attrs["of"] == 2

@@ -434,6 +434,7 @@ def top_view(result: AuditResult) -> TableView:
         for row, record in zip(view.rows, top.head(TOP_ROWS).itertuples(index=False), strict=True):
             row.insert(at, Cell(f"{record.recurs}, {record.when}, {length_label(int(record.minutes))}", css="when"))
     view.css = "top cards"
+    view.extra["of"] = int(top.attrs.get("of", len(top)))
     return view
 
 

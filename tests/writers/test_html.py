@@ -240,3 +240,12 @@ def test_changes_of_a_share_are_in_percentage_points(make_result: MakeResult) ->
     assert rows == [["Direct work hours a week", "6.3 h", "12.5 h", "+6.3 h", "+4.2 h", "+7.9 h", "12"],
                     ["Direct work % of working hours", "16.5%", "32.6%", "+16.1 pp", "+11.2 pp", "+20.1 pp", "12"]]
     assert '<ul class="points">\n<li>Direct work % of working hours: a change of +16.1 percentage points.</li>' in html
+
+
+def test_costliest_meetings_say_how_many_more_there_were(make_result: MakeResult) -> None:
+    result = make_result()
+    result.top_series.attrs["of"] = 5
+    html = render_html(result)
+    assert "The 2 costliest, and 3 more meetings and series that cost less." in html
+    result.top_series.attrs["of"] = 2
+    assert "more meetings and series" not in render_html(result)
