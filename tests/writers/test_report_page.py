@@ -131,8 +131,10 @@ def test_phone_shows_each_person_with_their_shares(page_at: Any, demo_report: Pa
     assert person >= 0 and meeting <= PHONE
 
 
-def test_phone_charts_have_text_of_at_least_11px_and_captions_are_not_clipped(page_at: Any, demo_report: Path) -> None:
-    page = opened(page_at, demo_report, PHONE)
+@pytest.mark.parametrize("width", [PHONE, 800, 1000, DESKTOP])
+def test_charts_have_text_of_at_least_11px_and_captions_are_not_clipped(page_at: Any, demo_report: Path,
+                                                                        width: int) -> None:
+    page = opened(page_at, demo_report, width)
     sizes = page.evaluate("""() => [...document.querySelectorAll('figure.chart svg text')]
         .filter(t => t.getClientRects().length)
         .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
