@@ -416,6 +416,7 @@ def _environment() -> Environment:
     env.filters["hours"] = lambda v: "—" if _missing(v) else fixed(float(v))
     env.filters["pct"] = lambda v: "—" if _missing(v) else f"{fixed(float(v))}%"
     env.filters["longdate"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
+    env.tests["present"] = lambda v: not _missing(v)  # a figure to show with its unit (withheld ones are "—")
     return env
 
 

@@ -191,6 +191,7 @@ def test_withheld_team_figures_are_explained_in_the_team_summary(make_result) ->
     html = render_html(result)
     summary = html[html.index('id="summary"'):html.index('id="people"')]
     assert "Team figures withheld." in summary and "fewer than the minimum group size of 5" in summary
+    assert 'class="value">—</div>' in summary and "— <small>h</small>" not in summary  # no unit on a blank
 
 
 def test_costliest_meetings_show_purpose_when_length_recurrence_organiser_and_size(make_result: MakeResult) -> None:
