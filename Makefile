@@ -6,11 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean
 
+# the first run takes about two minutes: say so, and let pip show each package as it comes
 $(STAMP): pyproject.toml
+	@echo "Installing calendar-audit and its dependencies into $(VENV) (the first run takes about two minutes)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
 	touch $(STAMP)
+	@echo "Installed into $(VENV)"
 
 demo: $(STAMP)
 	$(BIN)/calendar-audit demo --out reports/demo

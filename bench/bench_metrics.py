@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from calendar_audit.audit import prepare_events
-from calendar_audit.metrics import partition, person_week, team_week
+from calendar_audit.metrics import meeting_costs, partition, person_week, team_week
 from calendar_audit.rules import classify, load_rules
 from calendar_audit.settings import load_settings
 from calendar_audit.sources.demo import DEMO_START, generate
@@ -52,6 +52,10 @@ def main() -> None:
     table = person_week(part)
     team_week(table)
     stages.append(("partition + metrics", time.perf_counter() - t0))
+
+    t0 = time.perf_counter()
+    meeting_costs(events, include_subjects=False, tz=window.tz)
+    stages.append(("costliest meetings", time.perf_counter() - t0))
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.people} people x {args.weeks} weeks: {len(data.events):,} events, "

@@ -90,7 +90,7 @@ def audit(data: SourceData, rules: RuleSet, window: Window, settings: Settings, 
     part = partition(events, people, window, rules.categories, working_hours_map(data, settings),
                      settings.team_hours(), slot_layers(events, people, window, slots))
     table = person_week(part, settings.visit_block_minutes)
-    costs = meeting_costs(events, include_subjects)
+    costs = meeting_costs(events, include_subjects, tz=window.tz)
     withheld = group_withheld(people, settings.privacy.min_group_size, allow_small_team)
     return AuditResult(
         window=window, categories=tuple(rules.categories), person_week=table,

@@ -6,6 +6,8 @@ Exit codes: 0 done; 1 failed; 2 bad input or usage; 3 done, but some mailboxes f
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +18,7 @@ from .errors import CalendarAuditError
 from .logging_setup import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+log = logging.getLogger("calendar_audit")
 COMMANDS = [demo, report, explain, rules_check]
 
 
@@ -45,7 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in [*COMMANDS, *_optional_commands()]:
         module.register(sub)
+    _verbose_everywhere(sub)
     return parser
+
+
+def _verbose_everywhere(sub: argparse._SubParsersAction) -> None:
+    """--verbose also after the command (``calendar-audit report --verbose``), in every subcommand."""
+    for command in dict.fromkeys(sub.choices.values()):  # aliases share one parser
+        if not any("--verbose" in a.option_strings for a in command._actions):
+            command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="log what happens (secrets are redacted); also before the command")
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _verbose_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
@@ -57,6 +72,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     except SystemExit as exc:  # argparse has printed the usage message
         return int(exc.code or 0)
     configure_logging(args.verbose)  # every record redacted: no token or secret reaches a log
+    log.debug("calendar-audit %s: %s", __version__, " ".join(argv if argv is not None else sys.argv[1:]))
     try:
         return int(args.handler(args, ctx))
     except CalendarAuditError as exc:
@@ -68,4 +84,14 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The console script: a reader that stops early (``| head``) ends the run quietly, with no traceback and
+    status 1 (the output was cut short), as rich's console does when it meets the closed pipe itself."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at devnull so that flush cannot fail a second time
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_FAILED
+    sys.exit(code)

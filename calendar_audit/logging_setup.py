@@ -51,4 +51,6 @@ def configure_logging(verbose: bool) -> None:
         logging.setLogRecordFactory(_redacting(factory))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger().setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # verbose: calendar-audit's own steps in full, the libraries' (httpx requests, msal) at INFO, not their DEBUG
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("calendar_audit").setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -12,6 +12,7 @@ of 5.5 h in the afternoon.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -206,8 +207,54 @@ class Costs:
     unclassified: pd.DataFrame
 
 
-def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -> Costs:
-    """Group counted meetings with others by series (or meeting), summing person-hours."""
+RECURRENCE = ((0.5, 1.5, "daily"), (6, 8, "weekly"), (13, 15, "fortnightly"), (27, 35, "monthly"))
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def recurrence(gap: float, dates: int) -> str:
+    """How often a meeting recurs, from the median days between its distinct start dates: weekly, fortnightly..."""
+    if dates <= 1 or math.isnan(gap):
+        return "once"
+    return next((label for low, high, label in RECURRENCE if low <= gap <= high), f"{dates} times")
+
+
+def _mode_per_key(keys: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """The most common value for each key code 0..groups-1 (ties: the smallest); integers in, integers out."""
+    counts = pd.DataFrame({"key": keys, "value": values}).value_counts(sort=False).rename("n").reset_index()
+    counts = counts.sort_values(["key", "n", "value"], ascending=[True, False, True], kind="stable")
+    first = counts.drop_duplicates("key")
+    out = np.zeros(groups, dtype=np.int64)
+    out[first["key"].to_numpy()] = first["value"].to_numpy()
+    return out
+
+
+def describe_meetings(meetings: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Per key, what tells a meeting apart without its subject: its usual weekday and start time, length in
+    minutes, how often it recurs, organiser and how many people it invites (the person included)."""
+    codes, keys = pd.factorize(meetings["key"])  # integers throughout: sorting the long key strings is slow
+    n = len(keys)
+    wall = meetings["start"].dt.tz_convert(tz).dt.tz_localize(None)  # local wall-clock time, as numbers below
+    minutes = wall.to_numpy().astype("datetime64[m]").astype(np.int64)  # since 1970-01-01 00:00 (local)
+    day, minute = minutes // 1440, minutes % 1440
+    when = _mode_per_key(codes, ((day + 3) % 7) * 1440 + minute, n)  # 1970-01-01 was a Thursday
+    length = ((meetings["end"] - meetings["start"]).dt.total_seconds().to_numpy() // 60).astype(np.int64)
+    organizer_codes, organizers = pd.factorize(meetings["organizer"].astype(object).fillna(""))
+    days = pd.DataFrame({"key": codes, "day": day}).drop_duplicates().sort_values(["key", "day"])
+    days["gap"] = days.groupby("key")["day"].diff()
+    spacing = days.groupby("key").agg(gap=("gap", "median"), dates=("day", "size")).reindex(range(n))
+    attendees = pd.Series(meetings["attendee_count"].to_numpy()).groupby(codes).max().reindex(range(n))
+    return pd.DataFrame({
+        "when": [f"{WEEKDAYS[c // 1440]} {c % 1440 // 60:02d}:{c % 60:02d}" for c in when.tolist()],
+        "minutes": _mode_per_key(codes, length, n),
+        "organizer": np.asarray(organizers, dtype=object)[_mode_per_key(codes, organizer_codes, n)],
+        "attendees": attendees.to_numpy() + 1,
+        "recurs": [recurrence(g, int(d)) for g, d in zip(spacing["gap"], spacing["dates"], strict=True)],
+    }, index=pd.Index(keys, name="key"))
+
+
+def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15, tz: str = "UTC") -> Costs:
+    """Group counted meetings with others by series (or meeting), summing person-hours; the costliest of the
+    meeting category, each told apart by when it is, its length, how often it recurs, its organiser and size."""
     meetings = events[events["counted"] & (events["attendee_count"] > 0) & (events["category"] != "direct_work")]
     # One meeting in several mailboxes: a single event shares its iCalUId everywhere, but a series' ids are per
     # mailbox in Graph (seriesMasterId) and per occurrence (iCalUId), so a series is known by organizer and subject.
@@ -224,14 +271,24 @@ def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15) -
         category=("category", "first"), rule=("rule", "first"), subject=("subject", "first"),
         occurrences=("start", "nunique"), people=("person", "nunique"), hours=("hours", "sum"),
         matched=("matched", "first"), organizer_domain=("organizer_domain", "first"), recurring=("recurring", "any"),
-    ).sort_values(["hours", "occurrences"], ascending=False).reset_index(drop=True)
+    ).sort_values(["hours", "occurrences"], ascending=False)
+    described = describe_meetings(meetings, tz) if len(meetings) else pd.DataFrame(
+        {c: pd.Series(dtype=t) for c, t in (("when", "object"), ("minutes", "int64"), ("organizer", "object"),
+                                              ("attendees", "int64"), ("recurs", "object"))})
+    grouped = grouped.join(described).reset_index(drop=True)
     if not include_subjects:
         grouped["subject"] = ""
     grouped.insert(0, "key", [f"{'series' if r else 'meeting'} {i + 1}" for i, r in enumerate(grouped["recurring"])])
-    top_series = grouped.head(top)[["key", "category", "rule", "subject", "occurrences", "people", "hours"]]
+    # the costliest meetings: rows of the meeting category only (admin, training and travel are not meetings to
+    # cut, even when others are invited)
+    meeting_rows = grouped[grouped["category"] == "meeting"]
+    top_series = meeting_rows.head(top)[
+        ["key", "category", "rule", "subject", "when", "minutes", "recurs", "organizer", "attendees", "occurrences",
+         "people", "hours"]].reset_index(drop=True)
+    top_series.attrs["of"] = len(meeting_rows)  # how many there were: the page says "the 15 costliest of 213"
     unclassified = grouped[~grouped["matched"].astype(bool)][
         ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]].head(top)
-    return Costs(top_series.reset_index(drop=True), unclassified.reset_index(drop=True))
+    return Costs(top_series, unclassified.reset_index(drop=True))
 
 
 @dataclass

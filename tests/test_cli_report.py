@@ -91,7 +91,7 @@ def test_report_html_is_written_without_subjects(report):
     out_dir, _ = report
     html = (out_dir / "report.html").read_text()
     assert "Home visit" not in html and "baby M" not in html
-    assert "sam.jones@council.gov.uk" in html
+    assert 'sam.jones<span class="domain">@council.gov.uk</span>' in html  # the domain everyone shares, apart
 
 
 def test_include_subjects_adds_the_column(tmp_path):
@@ -123,6 +123,25 @@ def test_missing_ics_file_exits_2(tmp_path):
     code, _, err = run_cli("report", "--ics", str(tmp_path / "nobody.ics"), "--out", str(tmp_path))
     assert code == 2
     assert err.strip() == f"calendar-audit: error: {tmp_path / 'nobody.ics'}: file not found"
+
+
+def test_one_missing_file_among_several_is_named_and_the_rest_are_reported(tmp_path):
+    missing = tmp_path / "nobody@council.gov.uk.ics"
+    code, out, err = run_cli("report", "--ics", str(SAM), str(missing), str(TOM), "--from", "2026-10-12", "--to",
+                             "2026-11-08", "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert err.strip() == f"calendar-audit: error: {missing}: file not found"
+    rows = read_csv(tmp_path / "out" / "person_week.csv")
+    assert sorted({r["person"] for r in rows}) == ["sam.jones@council.gov.uk", "tom.hill@council.gov.uk"]
+    assert "Traceback" not in out + err
+
+
+def test_ics_folder_is_read_as_its_ics_files(tmp_path):
+    code, _, err = run_cli("report", "--ics", str(E2E), "--from", "2026-10-12", "--to", "2026-11-08",
+                             "--rules", str(E2E / "rules.toml"), "--out", str(tmp_path / "out"))
+    assert (code, err) == (0, "")
+    people = {r["person"] for r in read_csv(tmp_path / "out" / "person_week.csv")}
+    assert people == {p.stem.lower() for p in E2E.glob("*.ics")}
 
 
 def test_malformed_ics_names_the_file(tmp_path):

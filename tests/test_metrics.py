@@ -181,3 +181,35 @@ def test_a_series_in_two_mailboxes_is_one_costly_series():
         ["series 1", 2, 2, 4.0, ""],
         ["meeting 2", 1, 1, 2.5, ""],
     ]
+
+
+def test_costliest_meetings_are_told_apart_without_subjects():
+    """The Tuesday 10:00 weekly, 2 h, organised by lead@, 12 people: recognisable with no subject; only meetings."""
+    from calendar_audit.metrics import meeting_costs
+
+    rows = []
+    for day in ("2026-10-20", "2026-10-27", "2026-11-03"):  # three Tuesdays, 10:00 London (BST, then GMT)
+        rows.append({"person": "sam@x.gov.uk", "event_id": f"weekly-{day}", "series_id": "S1", "ical_uid": day,
+                     "subject": "Practice forum", "organizer": "lead@x.gov.uk", "attendee_count": 11,
+                     "start": local(f"{day} 10:00"), "end": local(f"{day} 12:00"), "category": "meeting"})
+    rows.append({"person": "sam@x.gov.uk", "event_id": "fortnightly-1", "series_id": "S2", "ical_uid": "f1",
+                 "subject": "Panel", "organizer": "chair@x.gov.uk", "attendee_count": 4,
+                 "start": local("2026-10-22 14:00"), "end": local("2026-10-22 15:30"), "category": "meeting"})
+    rows.append({"person": "sam@x.gov.uk", "event_id": "fortnightly-2", "series_id": "S2", "ical_uid": "f2",
+                 "subject": "Panel", "organizer": "chair@x.gov.uk", "attendee_count": 5,
+                 "start": local("2026-11-05 14:00"), "end": local("2026-11-05 15:30"), "category": "meeting"})
+    rows.append({"person": "sam@x.gov.uk", "event_id": "audit", "ical_uid": "a1", "subject": "Case file audit",
+                 "organizer": "qa@x.gov.uk", "attendee_count": 11, "start": local("2026-10-21 09:00"),
+                 "end": local("2026-10-21 17:00"), "category": "admin"})
+    events = from_records(rows).assign(rule="r", matched=True, counted=True)
+    events["category"] = [r["category"] for r in rows]
+    events["hours"] = (events["end"] - events["start"]).dt.total_seconds() / 3600
+    costs = meeting_costs(events, include_subjects=False, tz="Europe/London")
+    top = costs.top_series
+    assert top[["key", "when", "minutes", "recurs", "organizer", "attendees", "occurrences", "hours"]
+               ].values.tolist() == [
+        ["series 2", "Tue 10:00", 120, "weekly", "lead@x.gov.uk", 12, 3, 6.0],
+        ["series 3", "Thu 14:00", 90, "fortnightly", "chair@x.gov.uk", 6, 2, 3.0],
+    ]  # the 8-hour admin audit costs most, and is not a meeting: left out (it keeps its key, "meeting 1")
+    assert set(top["subject"]) == {""}
+    assert top.attrs["of"] == 2

@@ -121,8 +121,27 @@ def test_shipped_rule_matches(shipped: RuleSet, subject: str, rule: str, categor
     assert (row["rule"], row["category"], row["statutory"], row["matched"]) == (rule, category, statutory, True)
 
 
+INSPECTION_PREP = "Inspection prep – case file audit"
+
+
+def test_inspection_prep_case_file_audit_with_twelve_people_is_a_meeting(shipped: RuleSet) -> None:
+    # a 12-person, two-hour case file audit run by the QA lead: a social-care manager calls it an inspection-prep
+    # (audit) meeting, not one person's desk preparation, so it is a meeting a team can weigh, not admin
+    row = classify_one(shipped, INSPECTION_PREP, attendee_count=11, end="2026-01-05T12:00:00Z")
+    assert (row["rule"], row["category"], row["statutory"]) == ("inspection-and-audit", "meeting", False)
+    assert classify_one(shipped, "Inspection prep: practice evidence", attendee_count=9)["category"] == "meeting"
+
+
+def test_inspection_prep_alone_or_with_one_colleague_stays_preparation(shipped: RuleSet) -> None:
+    for others in (0, 1):
+        row = classify_one(shipped, INSPECTION_PREP, attendee_count=others)
+        assert (row["rule"], row["category"]) == ("preparation", "admin")
+    assert classify_one(shipped, "Ofsted readiness workshop", attendee_count=11)["category"] == "training"
+
+
 def test_every_shipped_rule_is_exercised(shipped: RuleSet) -> None:
-    assert {r.name for r in shipped.rules} == {case[1] for case in SHIPPED_CASES}
+    exercised = {case[1] for case in SHIPPED_CASES} | {"inspection-and-audit"}  # needs attendees: tested above
+    assert {r.name for r in shipped.rules} == exercised
 
 
 NEAR_MISSES = [
@@ -177,7 +196,7 @@ def test_shipped_supervision_and_fgc_are_never_declined(shipped: RuleSet) -> Non
 
 def test_check_files_summarises_the_shipped_file() -> None:
     assert check_files([SHIPPED]) == [
-        f"{SHIPPED}: 22 rules (8 statutory, 2 never_decline); categories direct_work, meeting, training, "
+        f"{SHIPPED}: 23 rules (8 statutory, 2 never_decline); categories direct_work, meeting, training, "
         "travel, admin, other; defaults with_attendees=meeting, alone=other"
     ]
 

@@ -85,6 +85,16 @@ def test_the_demo_policy_moves_direct_work_and_kept_time_beyond_their_intervals(
     for measure in ("direct work hours a week", "protected slot time kept %"):
         assert team[measure]["ci_low"] > 0, measure  # the interval excludes no change
     assert sections[1].chart_marker is not None
+    # the page shows a short lead and a list; a paragraph writer (JSON) gets the whole text
+    before_after = sections[1]
+    assert before_after.points[0].startswith("Direct work hours a week: ") and " h before, " in before_after.points[0]
+    share = next(p for p in before_after.points if p.startswith("Direct work % of working hours: "))
+    assert "percentage points (95% interval" in share and share.endswith("people).")
+    assert before_after.points[-1].startswith("A before/after comparison shows change over time")
+    assert before_after.intro == " ".join([before_after.lead, *before_after.points])
+    policy = sections[0].intro
+    assert policy.startswith("The policy: Tuesday and Thursday 09:30-12:30 are kept for direct work and statutory "
+                             "meetings (“"), policy
 
 
 # --- a bad policy is refused before any calendar is read -----------------------------------------------------

@@ -141,6 +141,18 @@ def test_cli_dry_run_on_the_demo_prints_what_would_be_sent(in_tmp):
     assert "dry run: nothing was sent" in text
 
 
+def test_cli_dry_run_prints_a_readable_plan_not_json(in_tmp):
+    code, text = cli("suggest", "--person", PRIYA, "--out", "out", "--respond", "decline", "--min-score", "3")
+    assert code == 0
+    lines = text.splitlines()
+    start = lines.index("Plan: 2 replies")
+    assert lines[start + 1] == (f"would decline for {PRIYA}: Tue 27 Oct 14:30-15:00, organised by "
+                                "rachel.doyle@demo-council.gov.uk")
+    assert lines[start + 2].startswith("  reply: Thank you for the invitation. I already have a commitment")
+    assert lines[start + 3].startswith(f"  (would send POST /users/{PRIYA}/events/")
+    assert '"comment"' not in text and "sendResponse" not in text
+
+
 def test_the_demo_practitioners_declined_check_in_is_never_suggested(demo):
     found, events, window, person = demo
     mine = events[(events["person"] == person) & (events["subject"] == "Weekly check-in")]

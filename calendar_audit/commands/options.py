@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -15,6 +17,8 @@ from ..frame import MailboxFailure
 from ..rules import RuleSet, load_rules
 from ..settings import Settings, load_settings
 from ..window import parse_date
+
+log = logging.getLogger("calendar_audit")
 
 
 @dataclass
@@ -87,7 +91,10 @@ def report_failures(ctx: Context, failures: Sequence[MailboxFailure],
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return load_settings(getattr(args, "config", None))
+    settings = load_settings(getattr(args, "config", None))
+    log.debug("settings: %s; team time zone %s", getattr(args, "config", None) or "defaults (no settings file given)",
+              settings.timezone)
+    return settings
 
 
 def rules_of(args: argparse.Namespace, settings: Settings) -> RuleSet:
@@ -95,7 +102,44 @@ def rules_of(args: argparse.Namespace, settings: Settings) -> RuleSet:
     for path in paths:
         if not Path(path).is_file():
             raise InputError(f"{path}: rule file not found")
-    return load_rules(paths)
+    rules = load_rules(paths)
+    log.debug("rules: %d from %s", len(rules.rules), ", ".join(str(p) for p in paths))
+    return rules
+
+
+def match_person(given: str, people: Sequence[str], label: str) -> str:
+    """The person ``--person`` names: their address or file name in any case, or the part before the @ (as the
+    terminal table shows it) when only one person has it. Otherwise an InputError with the nearest names."""
+    import difflib
+
+    key = given.strip().lower()
+    known = {str(p).lower(): str(p) for p in people}
+    if key in known:
+        return known[key]
+    local = [p for p in known.values() if "@" in p and p.lower().partition("@")[0] == key]
+    if len(local) == 1:
+        return local[0]
+    if local:
+        raise InputError(f"--person {given!r}: {len(local)} people have that name before the @ "
+                         f"({', '.join(sorted(local))}): give the whole address")
+    shown = {**known, **{p.partition("@")[0]: p for p in known if "@" in p}}
+    close = list(dict.fromkeys(known[shown[c].lower()] if c in shown else c
+                               for c in difflib.get_close_matches(key, list(shown), n=3, cutoff=0.6)))
+    hint = f"; did you mean {' or '.join(close)}?" if close else (
+        f"; the people are {', '.join(sorted(known.values())[:5])}{' ...' if len(known) > 5 else ''}" if known
+        else "")
+    raise InputError(f"--person {given!r}: no such person in {label}{hint}")
+
+
+def log_loaded(loaded: Any) -> None:
+    """What was read, for --verbose: the source, window, people, events, notes and failures."""
+    data = loaded.data
+    log.info("read %s: %d people, %d events over %s to %s (%s)", loaded.label, len(data.people), len(data.events),
+             loaded.window.first, loaded.window.last, loaded.window.tz)
+    for note in data.notes:
+        log.info("note: %s", note)
+    for failure in data.failures:
+        log.warning("not read: %s: %s", failure.person, failure.reason)
 
 
 def dates_of(args: argparse.Namespace) -> tuple[date | None, date | None]:

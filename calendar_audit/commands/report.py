@@ -16,6 +16,8 @@ from .options import (
     add_reading_options,
     add_small_team_option,
     dates_of,
+    log,
+    log_loaded,
     report_failures,
     rules_of,
     settings_of,
@@ -28,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="hours in meetings vs direct work, per person and week",
         description="Measure the team's time in meetings vs direct work per person and week, and write "
-        "report.html, person_week.csv and events.csv (no meeting subjects unless --include-subjects).",
+        "report.html, person_week.csv and events.csv (no meeting subjects unless --include-subjects), and "
+        "notes.txt when something was skipped, repaired or guessed while reading.",
     )
     add_reading_options(p)
     add_report_options(p)
@@ -69,6 +72,7 @@ def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
 
     policy = report_policy(args, settings, request, rules.categories)  # a bad policy is refused before reading
     loaded = load_source(request, settings, ctx.today)
+    log_loaded(loaded)
     result = audit(loaded.data, rules, loaded.window, settings,
                    include_subjects=getattr(args, "include_subjects", False), source_label=loaded.label,
                    allow_small_team=getattr(args, "allow_small_team", False), slots=policy.slots)
@@ -76,9 +80,23 @@ def build_result(args: argparse.Namespace, ctx: Context, settings: Settings,
     return result
 
 
+def write_notes(notes: list[str], out: Path) -> Path | None:
+    """notes.txt beside the other files, one note a line, whatever the formats: every note reaches the user."""
+    path = out / "notes.txt"
+    if not notes:
+        path.unlink(missing_ok=True)  # no stale notes from an earlier run in the same folder
+        return None
+    path.write_text("".join(f"{' '.join(note.split())}\n" for note in notes), encoding="utf-8")
+    return path
+
+
 def finish(result: AuditResult, args: argparse.Namespace, ctx: Context, out: Path) -> int:
     """Write the files, print the summary, and say which mailboxes failed (exit 3 when any did)."""
     written = write_report(result, out, parse_formats(getattr(args, "format", "html,csv")))
+    notes = write_notes(result.notes, out)
+    written += [notes] if notes else []
+    for path in written:
+        log.debug("wrote %s (%d bytes)", path, path.stat().st_size)
     print_summary(result, ctx.console, files=written)
     return report_failures(ctx, result.failures)
 

@@ -33,7 +33,7 @@ import pandas as pd
 from rich.table import Table
 
 from ..actions import AuditLog, default_audit_log
-from ..actions.responses import ResponseOutcome, plans_for, send_responses
+from ..actions.responses import ResponseOutcome, ResponsePlan, plans_for, send_responses
 from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
 from ..metrics import leave_days
@@ -49,6 +49,8 @@ from .options import (
     add_rules_option,
     add_small_team_option,
     add_source_options,
+    log_loaded,
+    match_person,
     report_failures,
     rules_of,
     settings_of,
@@ -69,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_out_option(p)
     add_slots_option(p)
     add_small_team_option(p)
-    p.add_argument("--person", metavar="P", help="whose meetings (mailbox address or .ics file name)")
+    p.add_argument("--person", metavar="P",
+                   help="whose meetings (mailbox address, .ics file name, or the part before the @)")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                    help="first day (default: today; for the demo team, the Monday of its last week)")
     p.add_argument("--days", type=int, metavar="N", help="how many days ahead (default: settings suggest.days, 14)")
@@ -111,6 +114,7 @@ def read(args: argparse.Namespace, ctx: Context, settings: Settings, days: int) 
     if first is not None:
         request.first, request.last = first, first + timedelta(days=days - 1)
     loaded = load_source(request, settings, ctx.today)
+    log_loaded(loaded)
     last = first + timedelta(days=days - 1) if first else None
     if first is None or last is None:  # the demo: its own fixed dates, up to the end of its calendars
         natural = loaded.data.window or loaded.window
@@ -120,12 +124,8 @@ def read(args: argparse.Namespace, ctx: Context, settings: Settings, days: int) 
 
 
 def person_of(args: argparse.Namespace, people: list[str], label: str, names: Names) -> str | None:
-    if args.person:
-        known = {p.lower(): p for p in people}
-        shown = names.given(args.person).lower()
-        if shown not in known:
-            raise InputError(f"--person {args.person!r}: no such person in {label}")
-        return known[shown]
+    if args.person:  # the address, the file name, or the part before the @; else the nearest names are offered
+        return match_person(names.given(args.person), people, label)
     if args.me and people:
         return people[0]
     return None
@@ -202,15 +202,31 @@ def chosen(found: pd.DataFrame, args: argparse.Namespace, events: pd.DataFrame, 
     return found[found["event_id"].isin(args.event)]
 
 
+VERBS = {"decline": "decline", "tentativelyAccept": "accept tentatively"}
+
+
+def plan_lines(plan: ResponsePlan, shown: ResponsePlan, when: str, target: str) -> list[str]:
+    """A dry run's plan for one meeting, for people: who answers, which meeting (when), what, and the reply."""
+    verb = VERBS.get(plan.action, plan.action)
+    return [f"would {verb} for {shown.mailbox}: {when or 'the meeting ' + shown.event_id}",
+            f"  reply: {plan.comment}",
+            f"  (would send {target})"]
+
+
 def print_outcomes(ctx: Context, outcomes: list[ResponseOutcome], apply: bool, me: bool,
-                   names: Names | None = None) -> None:
+                   names: Names | None = None, when: dict[str, str] | None = None) -> None:
+    """What was sent, skipped or failed; a dry run prints the plan (who, when, what reply), never raw JSON.
+    ``when`` maps a (shown) event id to its time and organiser."""
     names = names or AsTheyAre()
+    when = when or {}
+    if not apply and outcomes:
+        ctx.console.print(f"Plan: {len(outcomes)} repl{'ies' if len(outcomes) != 1 else 'y'}", highlight=False)
     for o in outcomes:
         shown = replace(o.plan, mailbox=names(o.plan.mailbox), event_id=names.text(o.plan.event_id))
         target = f"POST /{shown.path(me)}"
         if o.outcome == "would_send":
-            ctx.console.print(f"would send {target} " + json.dumps(o.plan.body(), ensure_ascii=False),
-                              markup=False, highlight=False, soft_wrap=True)
+            for line in plan_lines(o.plan, shown, when.get(shown.event_id, ""), target):
+                ctx.console.print(line, markup=False, highlight=False, soft_wrap=True)
         elif o.outcome == "already_sent":
             ctx.console.print(f"skipped {target}: already answered (audit log)", markup=False, highlight=False)
         elif o.outcome == "sent":
@@ -275,7 +291,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         plans = [replace(p, mailbox=names.real(p.mailbox), event_id=names.real(p.event_id))
                  for p in plans_for(picked, args.respond)]
         outcomes = send_responses(plans, settings, log, apply=args.apply, me=args.me)
-        print_outcomes(ctx, outcomes, args.apply, args.me, names)
+        mine = events[events["person"] == person]
+        organiser = dict(zip(mine["event_id"].astype(str), mine["organizer"].astype(str), strict=True))
+        when = {str(r.event_id): when_text(r.start, r.end, settings.timezone)
+                + (f", organised by {organiser[str(r.event_id)]}" if organiser.get(str(r.event_id)) else "")
+                for r in picked.itertuples(index=False)}
+        print_outcomes(ctx, outcomes, args.apply, args.me, names, when)
         if any(o.outcome.startswith("failed") for o in outcomes):
             code = code or 3
     return code

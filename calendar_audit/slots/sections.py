@@ -39,7 +39,50 @@ def policy_sections(result: AuditResult, slots: Sequence[Slot], compare_at: date
                   else pd.DataFrame({c: [] for c in COMPLIANCE_COLUMNS}))
         evaluation = before_after(result.person_week, shadow, cutoff)
         sections.append(before_after_section(evaluation, weekly_trend(result.team_week, shadow), withheld))
+    elif compare_at is not None:  # asked for, and impossible: say why rather than leave the section out silently
+        sections.append(no_comparison_section(compare_at, result.window.first, result.window.last))
     return sections
+
+
+def _day_text(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def no_comparison_section(cutoff: date, first: date, last: date) -> Section:
+    """Why there is no before/after comparison: the date given is outside the window, or leaves no week on one
+    side of it."""
+    if cutoff > last:
+        why = f"it is after the window ({_day_text(first)} to {_day_text(last)}), so there are no weeks after it"
+    else:
+        why = (f"it is {'the window’s first day' if cutoff == first else 'before the window'} "
+               f"({_day_text(first)} to {_day_text(last)}), so there are no weeks before it")
+    return Section(
+        title="Before and after the policy",
+        intro=(f"No comparison: --compare-at {_day_text(cutoff)} leaves no week on one side: {why}. Choose a date "
+               "inside the window, or widen the window with --from and --to."),
+    )
+
+
+CATEGORY_WORDS = {"direct_work": "direct work", "statutory": "statutory meetings"}
+
+
+def _and(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def policy_sentence(slot: Slot) -> str:
+    """One slot as a sentence: 'Tuesday and Thursday 09:30-12:30 are kept for direct work and statutory meetings
+    ("direct-work-mornings", since Mon 5 Jan 2026).'"""
+    from .policy import FULL_DAY_NAMES
+
+    days = _and([FULL_DAY_NAMES[d].capitalize() for d in slot.days])
+    allowed = _and([CATEGORY_WORDS.get(a, a.replace("_", " ")) for a in slot.allow]) if slot.allow else "nothing"
+    when = [f"since {_day_text(slot.since)}" if slot.since else "", f"until {_day_text(slot.until)}" if slot.until
+            else ""]
+    extra = ", ".join(w for w in when if w)
+    return f"{days} {slot.times} {'is' if len(slot.days) == 1 else 'are'} kept for {allowed} " \
+           f"(“{slot.name}”{', ' + extra if extra else ''})."
 
 
 def kept_by_week(compliance: pd.DataFrame) -> pd.DataFrame:
@@ -59,7 +102,7 @@ def overrun_people(measured: SlotResult) -> pd.DataFrame:
     per["kept_pct"] = 100 * per["slot_kept_hours"] / per["slot_hours"].where(per["slot_hours"] > 0)
     per["overlap_hours"] = per["overlap_minutes"] / 60
     per = per.sort_values(["violations", "overlap_hours"], ascending=False).reset_index()
-    return per[["person", "violations", "overlap_hours", "self_booked", "kept_pct"]].head(TOP)
+    return per[["person", "violations", "overlap_hours", "self_booked", "kept_pct"]]
 
 
 def overrun_organisers(measured: SlotResult) -> pd.DataFrame:
@@ -69,7 +112,7 @@ def overrun_organisers(measured: SlotResult) -> pd.DataFrame:
                                      overlap_minutes=("overlap_minutes", "sum"), self_booked=("self_organised", "sum"))
     per["overlap_hours"] = per["overlap_minutes"] / 60
     per = per.sort_values(["violations", "overlap_hours"], ascending=False).reset_index()
-    return per[["organizer", "violations", "people", "overlap_hours", "self_booked"]].head(TOP)
+    return per[["organizer", "violations", "people", "overlap_hours", "self_booked"]]
 
 
 def overrun_purposes(measured: SlotResult) -> pd.DataFrame:
@@ -79,7 +122,7 @@ def overrun_purposes(measured: SlotResult) -> pd.DataFrame:
                                               overlap_minutes=("overlap_minutes", "sum"))
     per["overlap_hours"] = per["overlap_minutes"] / 60
     per = per.sort_values(["violations", "overlap_hours"], ascending=False).reset_index()
-    return per[["category", "rule", "violations", "people", "overlap_hours"]].head(TOP)
+    return per[["category", "rule", "violations", "people", "overlap_hours"]]
 
 
 def compliance_section(measured: SlotResult, slots: Sequence[Slot], withheld: str = "") -> Section:
@@ -87,18 +130,18 @@ def compliance_section(measured: SlotResult, slots: Sequence[Slot], withheld: st
     with ``withheld`` (too few people) the explanation instead of the team's totals, weekly rate and purposes."""
     c = measured.compliance
     total, kept = float(c["slot_hours"].sum()), float(c["slot_kept_hours"].sum())
-    rate = f"{100 * kept / total:.0f}%" if total else "none"
-    policy = "; ".join(s.describe() for s in slots)
+    rate = f"{100 * kept / total:.1f}%" if total else "none"
+    policy = " ".join(policy_sentence(s) for s in slots)
     if withheld:
         return Section(
             title="Protected direct-work slots",
-            intro=f"Policy: {policy}. {withheld}",
+            intro=f"The policy: {policy} {withheld}",
             tables=[("People whose slots were overrun most often", overrun_people(measured)),
                     ("Organisers whose meetings overran slots most", overrun_organisers(measured))],
         )
-    intro = (f"Policy: {policy}. Of {total:,.1f} hours of protected time scheduled (less leave days), "
-             f"{kept:,.1f} were kept ({rate}): free, or used for what the slot allows. "
-             f"{len(measured.violations)} counted events outside the slot's purpose overlapped it.")
+    intro = (f"The policy: {policy} Of {total:,.1f} h of protected time scheduled (less leave days), "
+             f"{kept:,.1f} h were kept ({rate}): free, or used for what the slot allows. "
+             f"{len(measured.violations):,} counted events outside the slot's purpose overlapped it.")
     weeks = kept_by_week(c)
     return Section(
         title="Protected direct-work slots",
@@ -116,6 +159,7 @@ def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame, withheld:
     ``withheld`` (too few people) the explanation instead of the team's change and trend."""
     people = evaluation.people.pivot(index="person", columns="measure", values="difference").reset_index()
     people.columns.name = None
+    people.attrs["changes"] = tuple(c for c in people.columns if c != "person")
     if withheld:
         return Section(
             title="Before and after the policy",
@@ -124,21 +168,31 @@ def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame, withheld:
                    f"each person compared with themselves. {withheld}"),
             tables=[("Change per person (after minus before)", people)],
         )
-    lines = []
+    points = []
     for row in evaluation.team.itertuples(index=False):
         if pd.notna(row.ci_low):
-            lines.append(f"{row.measure}: {row.before:.1f} before, {row.after:.1f} after, a change of "
-                         f"{row.difference:+.1f} (95% interval {row.ci_low:+.1f} to {row.ci_high:+.1f}, "
-                         f"{row.people} people)")
-    summary = "; ".join(lines) + "." if lines else "Not enough weeks on both sides to compare."
-    intro = (f"Weeks before and after {evaluation.cutoff:%a} {evaluation.cutoff.day} {evaluation.cutoff:%b %Y} "
-             f"({evaluation.weeks_before} before, {evaluation.weeks_after} after), each person compared with "
-             f"themselves. Slot time kept before the policy is measured over the same hours. {summary} "
-             + " ".join(evaluation.caveats))
+            share = "%" in row.measure
+            unit = " percentage points" if share else " h"
+            value = "{:.1f}%" if share else "{:.1f} h"
+            points.append(f"{row.measure.capitalize()}: {value.format(row.before)} before, "
+                          f"{value.format(row.after)} after, a change of {row.difference:+.1f}{unit} "
+                          f"(95% interval {row.ci_low:+.1f} to {row.ci_high:+.1f}{unit}; {row.people} people).")
+    if not points:
+        points.append("Not enough weeks on both sides to compare.")
+    lead = (f"Weeks before and after {evaluation.cutoff:%a} {evaluation.cutoff.day} {evaluation.cutoff:%b %Y} "
+            f"({evaluation.weeks_before} before, {evaluation.weeks_after} after), each person compared with "
+            "themselves. Slot time kept before the policy is measured over the same hours. Changes of a share "
+            "are in percentage points.")
+    points += evaluation.caveats
+    team = evaluation.team.copy()
+    team.attrs["changes"] = ("difference", "ci_low", "ci_high")
+    people.attrs["changes"] = tuple(c for c in people.columns if c != "person")
     return Section(
         title="Before and after the policy",
-        intro=intro,
-        tables=[("Team: mean per person before and after, change and 95% interval", evaluation.team),
+        intro=" ".join([lead, *points]),  # the whole text, for writers that show a paragraph (JSON)
+        lead=lead,
+        points=points,
+        tables=[("Team: mean per person before and after, change and 95% interval", team),
                 ("Change per person (after minus before)", people)],
         chart=trend,
         chart_marker=evaluation.cutoff,

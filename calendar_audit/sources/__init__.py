@@ -73,15 +73,13 @@ def load_source(request: SourceRequest, settings: Settings, today: date) -> Load
         window = resolve_window(request.first, request.last, data.window, tz, today)
         return Loaded(data, window, f"demo team ({len(data.people)} people)")
     if kind == "ics":
-        from .ics import read_ics
+        from .ics import expand_folders, read_ics
 
-        for path in request.ics:
-            if not path.is_file():
-                raise InputError(f"{path}: file not found")
+        files = expand_folders(request.ics)  # a folder stands for its .ics files; a missing file is named by read_ics
         given = resolve_window(request.first, request.last, None, tz, today) if request.first or request.last else None
-        data = read_ics(request.ics, given, tz, today)
+        data = read_ics(files, given, tz, today)
         window = given or data.window or resolve_window(None, None, None, tz, today)
-        n = len(request.ics)
+        n = len(files)
         return Loaded(data, window, f"{n} .ics file{'s' if n != 1 else ''}")
     window = resolve_window(request.first, request.last, None, tz, today)
     team = None if request.me else settings.team(request.team)

@@ -41,10 +41,25 @@ def person_of(path: Path) -> str:
     return stem.lower() if "@" in stem else stem
 
 
+def expand_folders(paths: Sequence[Path]) -> list[Path]:
+    """A folder given as a file stands for the .ics files directly in it (in name order); one with none is refused."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".ics" and p.is_file())
+            if not found:
+                raise InputError(f"{path}: a folder with no .ics files in it (give the export files, or a folder "
+                                 "that holds them)")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
 def read_ics(paths: Sequence[Path], window: Window | None, tz: str = "Europe/London",
              today: date | None = None) -> SourceData:
     """Read one .ics export per person into the events frame, expanding recurrences over ``window``."""
-    paths = [Path(p) for p in paths]
+    paths = expand_folders([Path(p) for p in paths])
     seen: dict[str, Path] = {}
     for path in paths:
         person = person_of(path)
@@ -64,10 +79,28 @@ def read_ics(paths: Sequence[Path], window: Window | None, tz: str = "Europe/Lon
     if window is None:
         window = natural_window(files, tz, today or date.today(), notes)
     records: list[dict[str, Any]] = []
+    outside: list[tuple[date, date]] = []
     for f in files:
-        records.extend(occurrences(f, window, tz, notes))
+        found = occurrences(f, window, tz, notes)
+        if not found:
+            first, last = extent([f], tz, today or date.today())
+            if first is not None and last is not None:
+                outside.append((first, last))
+        records.extend(found)
+    if outside:
+        notes.append(outside_note(outside, window))
     return SourceData(events=from_records(records), people=[f.person for f in files], notes=notes, window=window,
                       failures=failures)
+
+
+def outside_note(spans: Sequence[tuple[date, date]], window: Window) -> str:
+    """'4 files have no events in this window; their events run 2015–2021' (the years, or the days when few)."""
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    n = len(spans)
+    run = f"{first.year}–{last.year}" if first.year != last.year else f"{first} to {last}"
+    whose = "its" if n == 1 else "their"
+    return (f"{n} file{'s' if n != 1 else ''} {'has' if n == 1 else 'have'} no events in this window "
+            f"({window.first} to {window.last}); {whose} events run {run}. Give --from and --to to read them.")
 
 
 def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
@@ -78,6 +111,8 @@ def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
             raise IcsError(f"{path}: the file is {size / 2**20:,.0f} MB; calendar-audit reads .ics files up to "
                            f"{ics_bounds.MAX_FILE_BYTES / 2**20:,.0f} MB (export a shorter period)")
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise IcsError(f"{path}: file not found") from None
     except OSError as exc:
         raise IcsError(f"{path}: cannot read the file ({exc.strerror})") from None
     prepared = prepare(data, str(path), tz)
@@ -90,6 +125,9 @@ def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
     # the zone the export was written in: where Exchange's UTC UNTIL on an all-day series is local midnight
     local_zones = [z for z in prepared.zones.values() if z not in ("UTC", "Etc/UTC") and iana_zone(z)]
     file_zone = local_zones[0] if local_zones else tz
+    if not any(cal.walk("VEVENT") for cal in result.calendars):
+        notes.append(f"{path}: the file holds a calendar header but no events (an empty calendar, or an export "
+                     "of a period with nothing in it)")
     for cal in result.calendars:
         for event in list(cal.walk("VEVENT")):
             if not _uid(event):
@@ -98,15 +136,18 @@ def load(path: Path, tz: str, notes: list[str]) -> IcsFile:
             if problem:
                 notes.append(f"{path}: skipped VEVENT {_uid(event) or '(no UID)'}: {problem}")
                 _remove(cal, event)
-        _date_series_until(cal, file_zone)
+        _local_series_until(cal, file_zone, tz)
     return result
 
 
-def _date_series_until(cal: icalendar.Calendar, file_zone: str) -> None:
-    """Make a DATE-TIME UNTIL on an all-day series a local DATE, so the last instance is kept.
+def _local_series_until(cal: icalendar.Calendar, file_zone: str, tz: str) -> None:
+    """Make a UTC UNTIL local where the series' start is: a DATE on an all-day series, a floating time on a
+    floating one, so the last instance is kept.
 
-    Exchange writes UNTIL=20200916T230000Z for a series whose last day is 2020-09-17 (00:00 BST); read as a
-    UTC date it would drop that day.
+    Exchange writes UNTIL as the UTC start of the last instance: UNTIL=20200916T230000Z for an all-day series
+    whose last day is 2020-09-17 (00:00 BST), UNTIL=20261019T090000Z for a floating 10:00 series whose last
+    instance is on 19 Oct 2026 (10:00 BST). Compared as written, either would drop that instance. Floating times
+    are the team's zone's (``tz``), so their UNTIL is read there.
     """
     zones: dict[str, Any] = {}
     for event in cal.walk("VEVENT"):
@@ -115,14 +156,21 @@ def _date_series_until(cal: icalendar.Calendar, file_zone: str) -> None:
             zones.setdefault(_uid(event), rid.tzinfo)
     for event in cal.walk("VEVENT"):
         rule = event.get("RRULE")
-        if isinstance(event["DTSTART"].dt, datetime) or rule is None or isinstance(rule, list):
+        start = event["DTSTART"].dt
+        floating = isinstance(start, datetime) and start.tzinfo is None
+        if (isinstance(start, datetime) and not floating) or rule is None or isinstance(rule, list):
             continue
         untils = rule.get("UNTIL") or []
-        if untils and isinstance(untils[0], datetime):
-            until = untils[0]
+        if not untils or not isinstance(untils[0], datetime):
+            continue
+        until = untils[0]
+        if floating:
             if until.tzinfo is not None:
-                until = until.astimezone(zones.get(_uid(event)) or ZoneInfo(file_zone))
-            rule["UNTIL"] = [until.date()]
+                rule["UNTIL"] = [until.astimezone(ZoneInfo(tz)).replace(tzinfo=None)]
+            continue
+        if until.tzinfo is not None:
+            until = until.astimezone(zones.get(_uid(event)) or ZoneInfo(file_zone))
+        rule["UNTIL"] = [until.date()]
 
 
 def _made_up_uid(event: icalendar.Event) -> str:
@@ -195,8 +243,24 @@ def _local_date(value: date, tz: str) -> date:
 
 
 def natural_window(files: Sequence[IcsFile], tz: str, today: date, notes: list[str] | None = None) -> Window:
-    """Monday of the earliest start to Sunday of the latest end (open series: today + 28 days), at most 52 weeks,
-    ending at most a year after today."""
+    """Monday of the earliest start to Sunday of the latest end (open series: today + 28 days), at most 52 weeks
+    (the latest ones, said in a note), ending at most a year after today."""
+    first, last = extent(files, tz, today, notes)
+    if first is None or last is None:
+        return Window.weeks_from(today, 1, tz)
+    monday = first - timedelta(days=first.weekday())
+    sunday = last + timedelta(days=6 - last.weekday())
+    capped = max(monday, sunday - timedelta(days=7 * MAX_WEEKS - 1))
+    if capped > monday and notes is not None:
+        notes.append(f"The files' events run from {first} to {last}; the report covers the last {MAX_WEEKS} weeks "
+                     f"of them ({capped} to {sunday}). Give --from and --to for another period.")
+    return Window(capped, sunday, tz)
+
+
+def extent(files: Sequence[IcsFile], tz: str, today: date,
+           notes: list[str] | None = None) -> tuple[date | None, date | None]:
+    """The first and last local day the files' events cover (open series: today + 28 days; nothing later than
+    a year after today, said in a note)."""
     first: date | None = None
     last: date | None = None
     horizon = today + OPEN_ENDED_HORIZON
@@ -228,12 +292,7 @@ def natural_window(files: Sequence[IcsFile], tz: str, today: date, notes: list[s
     if beyond and notes is not None:
         notes.append(f"{len(beyond)} event(s) starting after {cap} (the latest on {max(beyond)}) are outside the "
                      "window chosen; give --from and --to to read them")
-    if first is None or last is None:
-        return Window.weeks_from(today, 1, tz)
-    monday = first - timedelta(days=first.weekday())
-    sunday = last + timedelta(days=6 - last.weekday())
-    monday = max(monday, sunday - timedelta(days=7 * MAX_WEEKS - 1))
-    return Window(monday, sunday, tz)
+    return first, last
 
 
 def _series_last_day(cal: icalendar.Calendar, master: icalendar.Event, tz: str) -> date:

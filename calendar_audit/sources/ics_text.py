@@ -48,7 +48,11 @@ def decode(data: bytes, name: str) -> str:
         except UnicodeDecodeError as exc:
             raise IcsError(f"{name}: cannot decode the file as UTF-16 (byte {exc.start})") from None
     if b"\x00" in data[:65536]:
-        raise IcsError(f"{name}: not an iCalendar file (binary data)")
+        # Exchange's published calendars pad TZIDs with NUL bytes: text that starts as iCalendar loses its NULs;
+        # anything else with NULs in it (a zip, a spreadsheet, a picture) is binary
+        if not data.removeprefix(b"\xef\xbb\xbf").lstrip().upper().startswith(b"BEGIN:VCALENDAR"):
+            raise IcsError(f"{name}: not an iCalendar file (binary data)")
+        data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -70,7 +74,8 @@ def logical_lines(text: str) -> list[Line]:
         elif raw.strip():
             starts.append(number)
             pieces.append([raw])
-    return [Line(number, "".join(parts)) for number, parts in zip(starts, pieces, strict=True)]
+    # some exporters pad every line with spaces: a value never ends in white space that matters here
+    return [Line(number, "".join(parts).rstrip(" \t")) for number, parts in zip(starts, pieces, strict=True)]
 
 
 def split_property(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
@@ -114,8 +119,10 @@ def _join(name: str, params: list[tuple[str, str]], value: str) -> str:
     return "".join([name, *[f";{k}={v}" for k, v in params], ":", value])
 
 
-def _structure(lines: list[Line], name: str) -> list[tuple[Line, tuple[str, list[tuple[str, str]], str]]]:
-    """Parse every line and check BEGIN/END nesting; refuse a file that is not iCalendar or is truncated."""
+def _structure(lines: list[Line], name: str,
+               notes: list[str]) -> list[tuple[Line, tuple[str, list[tuple[str, str]], str]]]:
+    """Parse every line and check BEGIN/END nesting; refuse a file that is not iCalendar or is truncated inside a
+    component (a file cut just after a component is read, with a note)."""
     if not lines or lines[0].text.strip().upper() != "BEGIN:VCALENDAR":
         raise IcsError(f"{name}: not an iCalendar file (line 1 is not BEGIN:VCALENDAR)")
     stack: list[tuple[str, int]] = []
@@ -151,7 +158,9 @@ def _structure(lines: list[Line], name: str) -> list[tuple[Line, tuple[str, list
     if len(stack) > 1:
         top, began = stack[-1]
         raise IcsError(f"{name}: line {began}: BEGIN:{top} is never closed (is the file truncated?)")
-    if stack:  # only END:VCALENDAR is missing: every component is complete, so read it
+    if stack:  # only END:VCALENDAR is missing: every component is complete, so read it, and say so
+        notes.append(f"{name}: the file ends at line {lines[-1].number} without END:VCALENDAR: it looks truncated "
+                     "(cut short in a copy or a download); the events before that line are read")
         out.append((Line(lines[-1].number + 1, "END:VCALENDAR"), ("END", [], "VCALENDAR")))
     return out
 
@@ -199,7 +208,8 @@ def _resolve(key: str, vtimezone: list[Line] | None, years: list[int], name: str
 def prepare(data: bytes, name: str, tz: str) -> Prepared:
     """Decode, check and repair one file's bytes; every TZID becomes an IANA zone where one fits."""
     lines = logical_lines(decode(data, name))
-    parsed = _structure(lines, name)
+    result = Prepared("")
+    parsed = _structure(lines, name, result.notes)
     blocks: dict[str, list[Line]] = {}
     used: set[str] = set()
     current: list[Line] | None = None
@@ -218,7 +228,6 @@ def prepare(data: bytes, name: str, tz: str) -> Prepared:
             if key.upper() == "TZID":
                 used.add(clean_tzid(raw))
     years = _years(parsed)
-    result = Prepared("")
     keep: set[str] = set()
     for key in sorted(used):
         zone, keep_block = _resolve(key, blocks.get(key), years, name, tz, result.notes)

@@ -15,6 +15,9 @@ from markupsafe import Markup, escape
 WIDTH = 960
 HEIGHT = 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 52, 14, 34
+#: the phone drawing: a narrow view box with larger type, so its text is at least 11 px on a 390 px screen
+NARROW = 360
+NARROW_FONT = 13
 
 #: restrained colours; direct work is the one that matters, so it gets the strongest.
 CATEGORY_COLOURS = {
@@ -28,7 +31,7 @@ CATEGORY_COLOURS = {
 PALETTE = ("#1f7a5a", "#4a78b5", "#d49a3a", "#8a6bb8", "#c0504d", "#5b9aa0", "#8c959f", "#b5838d")
 LINE_COLOUR = "#b03a2e"
 INK = "#1b1f24"
-MUTED = "#5f6b76"
+MUTED = "#56616c"  # 5.9:1 on white (WCAG AA)
 GRID = "#e3e7eb"
 
 
@@ -82,11 +85,15 @@ def _week_label(day: date) -> str:
 class _Plot:
     """The geometry shared by the charts: one band per week, a left axis and an optional right axis."""
 
-    def __init__(self, weeks: Sequence[date], left_max: float, *, right_max: float | None = None) -> None:
+    def __init__(self, weeks: Sequence[date], left_max: float, *, right_max: float | None = None,
+                 width: int = WIDTH) -> None:
         self.weeks = list(weeks)
-        self.left = nice_ticks(left_max)
+        self.width = width
+        self.narrow = width < WIDTH
+        self.left = nice_ticks(left_max, 4 if self.narrow else 5)
         self.right = _aligned_ticks(right_max, len(self.left) - 1) if right_max is not None else None
-        self.x0, self.x1 = LEFT, WIDTH - (RIGHT if right_max is not None else 16)
+        left, right = (58, 40) if self.narrow else (LEFT, RIGHT)
+        self.x0, self.x1 = left, width - (right if right_max is not None else 16)
         self.y0, self.y1 = HEIGHT - BOTTOM, TOP
         self.band = (self.x1 - self.x0) / max(len(self.weeks), 1)
 
@@ -114,7 +121,7 @@ class _Plot:
                     f'<text x="{self.x1 + 6}" y="{y + 4:.1f}" fill="{LINE_COLOUR}">'
                     f"{escape(_number(self.right[i]))}{escape(right_unit)}</text>"
                 )
-        every = max(1, math.ceil(len(self.weeks) / 14))
+        every = max(1, math.ceil(len(self.weeks) / (4 if self.narrow else 14)))
         for i, week in enumerate(self.weeks):
             if i % every == 0:
                 parts.append(
@@ -142,13 +149,19 @@ class _Plot:
         ]
 
 
-def _svg(parts: list[str], title: str) -> str:
+def _svg(parts: list[str], title: str, width: int = WIDTH) -> str:
+    narrow = width < WIDTH
     return (
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" font-size="12" '
+        f'<svg class="{"narrow" if narrow else "wide"}" viewBox="0 0 {width} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" font-size="{NARROW_FONT if narrow else 12}" '
         f'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">'
         f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
     )
+
+
+def _both(draw: Callable[[int], list[str]], title: str) -> str:
+    """The chart drawn wide (screens) and narrow (phones); the page's CSS shows one of them."""
+    return _svg(draw(WIDTH), title) + _svg(draw(NARROW), title, NARROW)
 
 
 def _legend(items: list[tuple[str, str, str]]) -> str:
@@ -190,38 +203,42 @@ def stacked_weeks(
     right_max = None
     if line is not None:
         right_max = max([float(v) for v in line.values if _present(v)] + [0.0]) or 1.0
-    plot = _Plot(weeks, left_max, right_max=right_max)
-    parts = plot.axes(" h", "%")
-    bar = min(plot.band * 0.68, 64)
-    for i, week in enumerate(weeks):
-        base = 0.0
-        x = plot.x(i) - bar / 2
-        for series in stacks:
-            value = series.values[i]
-            if not _present(value) or float(value) <= 0:
-                continue
-            top = base + float(value)
-            y_top, y_base = plot.y(top), plot.y(base)
-            tip = f"Week of {week:%d %b %Y}: {series.label} {float(value):,.1f} h"
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{bar:.1f}" height="{max(y_base - y_top, 0):.1f}" '
-                f'fill="{series.colour}"><title>{escape(tip)}</title></rect>'
-            )
-            base = top
-        if reference is not None and _present(reference.values[i]):
-            y = plot.y(float(reference.values[i]))
-            tip = f"Week of {week:%d %b %Y}: {reference.label} {float(reference.values[i]):,.1f} h"
-            parts.append(
-                f'<line x1="{x - 3:.1f}" x2="{x + bar + 3:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-                f'stroke="{reference.colour}" stroke-width="2.5"><title>{escape(tip)}</title></line>'
-            )
+    def draw(width: int) -> list[str]:
+        plot = _Plot(weeks, left_max, right_max=right_max, width=width)
+        parts = plot.axes(" h", "%")
+        bar = min(plot.band * 0.68, 64)
+        for i, week in enumerate(weeks):
+            base = 0.0
+            x = plot.x(i) - bar / 2
+            for series in stacks:
+                value = series.values[i]
+                if not _present(value) or float(value) <= 0:
+                    continue
+                top = base + float(value)
+                y_top, y_base = plot.y(top), plot.y(base)
+                tip = f"Week of {week:%d %b %Y}: {series.label} {float(value):,.1f} h"
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{bar:.1f}" height="{max(y_base - y_top, 0):.1f}" '
+                    f'fill="{series.colour}"><title>{escape(tip)}</title></rect>'
+                )
+                base = top
+            if reference is not None and _present(reference.values[i]):
+                y = plot.y(float(reference.values[i]))
+                tip = f"Week of {week:%d %b %Y}: {reference.label} {float(reference.values[i]):,.1f} h"
+                parts.append(
+                    f'<line x1="{x - 3:.1f}" x2="{x + bar + 3:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                    f'stroke="{reference.colour}" stroke-width="2.5"><title>{escape(tip)}</title></line>'
+                )
+        if line is not None:
+            parts += _line_with_points(plot, weeks, line, plot.y_right, "{:.1f}%")
+        return parts
+
     legend = [(s.label, s.colour, "box") for s in stacks]
     if reference is not None:
-        legend.append((reference.label, reference.colour, "tick"))
+        legend.append((f"{reference.label} (a tick)", reference.colour, "tick"))
     if line is not None:
-        parts += _line_with_points(plot, weeks, line, plot.y_right, "{:.1f}%")
-        legend.append((f"{line.label} (right axis)", line.colour, "line"))
-    return Markup(f'<figure class="chart">{_svg(parts, title)}{_legend(legend)}</figure>')
+        legend.append((f"{line.label} (right axis, %)", line.colour, "line"))
+    return Markup(f'<figure class="chart">{_both(draw, title)}{_legend(legend)}</figure>')
 
 
 def _line_with_points(plot: _Plot, weeks: Sequence[date], series: Series, y: Callable[[float], float],
@@ -241,16 +258,24 @@ def _line_with_points(plot: _Plot, weeks: Sequence[date], series: Series, y: Cal
     return parts
 
 
-def weekly_lines(weeks: Sequence[date], lines: Sequence[Series], *, title: str, marker: date | None = None) -> Markup:
-    """One line per series over the weeks, with an optional dashed marker (e.g. when a policy started)."""
+def weekly_lines(weeks: Sequence[date], lines: Sequence[Series], *, title: str, marker: date | None = None,
+                 unit: str = "") -> Markup:
+    """One line per series over the weeks (``unit`` on the axis and the points: "%", " h"), with an optional dashed
+    marker (e.g. when a policy started)."""
     if not weeks or not lines:
         return Markup("")
     values = [float(v) for s in lines for v in s.values if _present(v)]
-    plot = _Plot(weeks, max([*values, 0.0]))
-    parts = plot.axes("")
-    if marker is not None:
-        parts += plot.marker(marker, f"from {marker.day} {marker:%b %Y}")
-    for series in lines:
-        parts += _line_with_points(plot, weeks, series, plot.y, "{:,.2f}")
+    number = "{:,.1f}" + unit
+
+    def draw(width: int) -> list[str]:
+        plot = _Plot(weeks, max([*values, 0.0]), width=width)
+        parts = plot.axes(unit)
+        if marker is not None:
+            label = f"from {marker.day} {marker:%b %Y}" if not plot.narrow else f"from {marker.day} {marker:%b}"
+            parts += plot.marker(marker, label)
+        for series in lines:
+            parts += _line_with_points(plot, weeks, series, plot.y, number)
+        return parts
+
     legend = [(s.label, s.colour, "line") for s in lines]
-    return Markup(f'<figure class="chart">{_svg(parts, title)}{_legend(legend)}</figure>')
+    return Markup(f'<figure class="chart">{_both(draw, title)}{_legend(legend)}</figure>')

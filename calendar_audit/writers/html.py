@@ -7,6 +7,7 @@ is the SVG charts (numbers, with their labels escaped) and colours computed from
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from markupsafe import Markup
 from . import charts
 from .summary import category_columns, fixed, headline, person_totals
 from .tables import replacing
+from .terminal import shared_domain
 
 if TYPE_CHECKING:
     from ..metrics import AuditResult
@@ -54,7 +56,32 @@ LABELS = {
     "organizer": "Organiser",
     "ci_low": "95% interval from",
     "ci_high": "95% interval to",
+    "when": "Usually",
+    "minutes": "Length",
+    "recurs": "Recurs",
+    "attendees": "Invited",
+    "self_booked": "Booked by the person themselves",
+    "kept_pct": "Kept %",
+    "overlap_hours": "Hours overlapping h",
+    "violations": "Events overlapping",
+    "difference": "Change",
 }
+#: the rule of an event no rule matched, in plain words
+DEFAULT_RULES = {"default:with_attendees": "meeting, no rule matched", "default:alone": "time alone, no rule matched"}
+
+
+def rule_label(rule: str) -> str:
+    """A rule's name as words: 'team-meeting' -> 'team meeting'; the defaults say no rule matched."""
+    rule = str(rule)
+    return DEFAULT_RULES.get(rule, rule.replace("-", " ").replace("_", " "))
+
+
+def length_label(minutes: int) -> str:
+    """90 -> '1 h 30 min', 120 -> '2 h', 45 -> '45 min'."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
 def category_label(category: str) -> str:
@@ -82,6 +109,15 @@ class Cell:
     css: str = ""
     style: str = ""  # built from numbers only, never from calendar text
     title: str = ""
+    suffix: str = ""  # shown after the text except on a phone: the mail domain everyone shares
+
+
+def person_cell(person: str, domain: str) -> Cell:
+    """A person's name; with a domain everyone shares, the local part and the domain apart (a phone hides it)."""
+    person = str(person)
+    if domain and person.lower().endswith(f"@{domain}"):
+        return Cell(person[: -len(domain) - 1], css="person", suffix=person[-len(domain) - 1:])
+    return Cell(person, css="person")
 
 
 @dataclass
@@ -103,9 +139,15 @@ def _missing(value: Any) -> bool:
 
 
 def format_cell(name: str, value: Any, tz: str) -> Cell:
-    """Format one value for reading: hours to 1 decimal, shares as %, dates as '19 Oct 2026'."""
+    """Format one value for reading: hours and shares to 1 decimal (shares with %), dates as '19 Oct 2026'."""
     if _missing(value):
         return Cell("—", numeric=True, css="na")
+    if name == "minutes":
+        return Cell(length_label(int(value)), numeric=True)
+    if name == "attendees":
+        return Cell(f"{int(value)} {'person' if int(value) == 1 else 'people'}", numeric=True)
+    if name == "rule":
+        return Cell(rule_label(str(value)))
     if isinstance(value, bool):
         return Cell("yes" if value else "no")
     if isinstance(value, pd.Timestamp | datetime):
@@ -119,11 +161,9 @@ def format_cell(name: str, value: Any, tz: str) -> Cell:
         return Cell(f"{int(value):,}", numeric=True)
     if isinstance(value, float) or hasattr(value, "dtype"):
         number = float(value)
-        if name.endswith("pct"):
+        if name.endswith("pct") or "%" in name:
             return Cell(f"{fixed(number)}%", numeric=True)
-        if name.endswith(("hours", "per_week")) or name == "hours":
-            return Cell(fixed(number), numeric=True)
-        return Cell(f"{number:,.2f}".rstrip("0").rstrip("."), numeric=True)
+        return Cell(fixed(number), numeric=True)  # hours and every other measure: one decimal
     if isinstance(value, list | tuple):
         return Cell(", ".join(str(v) for v in value))
     if name == "category":
@@ -134,62 +174,118 @@ def format_cell(name: str, value: Any, tz: str) -> Cell:
 def frame_view(
     caption: str, df: pd.DataFrame, tz: str, *, columns: Sequence[str] | None = None, limit: int | None = None
 ) -> TableView:
-    """A generic table: every column formatted by its name and type."""
+    """A generic table: every column formatted by its name and type; a table of changes (``df.attrs["changes"]``)
+    signs its numbers and gives each its unit (h, or percentage points for a share)."""
     names = [str(c) for c in (columns if columns is not None else df.columns)]
     shown = df if limit is None else df.head(limit)
+    changes = df.attrs.get("changes", ())
+    domain = shared_domain([str(p) for p in df["person"]]) if "person" in names and len(df) else ""
     rows = []
     for record in shown[names].itertuples(index=False, name=None):
-        cells = [format_cell(n, v, tz) for n, v in zip(names, record, strict=True)]
-        for n, cell in zip(names, cells, strict=True):
+        values = dict(zip(names, record, strict=True))
+        cells = []
+        for n, v in values.items():
+            if n in changes and not _missing(v):
+                cells.append(change_cell(n, float(v), values))
+            elif n in ("before", "after") and "measure" in values and not _missing(v):
+                cells.append(measure_cell(float(v), str(values["measure"])))
+            else:
+                cells.append(format_cell(n, v, tz))
+        for i, (n, cell) in enumerate(zip(names, cells, strict=True)):
             if n == "key":
                 cell.css, cell.title = "key", cell.text
+            elif n == "person" and not _missing(values[n]):
+                cells[i] = person_cell(values[n], domain)
+            elif n == "measure":
+                cell.text = cell.text[:1].upper() + cell.text[1:]
         rows.append(cells)
     numeric = [pd.api.types.is_numeric_dtype(df[n]) and not pd.api.types.is_bool_dtype(df[n]) for n in names]
     headers = [(column_label(n), num) for n, num in zip(names, numeric, strict=True)]
     return TableView(caption, headers, rows, hidden=max(len(df) - len(shown), 0))
 
 
+def _is_share(name: str) -> bool:
+    return name.endswith("pct") or "%" in name
+
+
+def measure_cell(value: float, measure: str) -> Cell:
+    """A before or after value of a named measure: '16.5%' for a share, '6.3 h' for hours."""
+    return Cell(f"{fixed(value)}%" if _is_share(measure) else f"{fixed(value)} h", numeric=True)
+
+
+def change_cell(name: str, value: float, row: dict[str, Any]) -> Cell:
+    """A change: '+16.1 pp' (percentage points) for a share, '+6.3 h' for hours."""
+    share = _is_share(str(row.get("measure", name)))
+    text = fixed(value)
+    text = text if text.startswith("-") or text.strip("0.,") == "" else f"+{text}"
+    return Cell(f"{text} pp" if share else f"{text} h", numeric=True,
+                title="percentage points" if share else "hours")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # the parts of the report
 
+#: the heat maps' scales: (pale, deep) for direct work (green) and meetings (blue)
+HEAT = {"direct_work_pct": ((244, 247, 245), (24, 110, 80)), "meeting_pct": ((244, 246, 250), (38, 84, 150))}
 
-def heat_colour(t: float) -> str:
-    """The heat-map colour at ``t`` in [0, 1]: pale for none, deep green for the most."""
-    light, dark = (244, 247, 245), (24, 110, 80)
+
+def heat_colour(t: float, metric: str = "direct_work_pct") -> str:
+    """The heat-map colour at ``t`` in [0, 1]: pale for none, deep for the most."""
+    light, dark = HEAT[metric]
     r, g, b = (round(a + (z - a) * t) for a, z in zip(light, dark, strict=True))
     return f"rgb({r},{g},{b})"
 
 
-def heat_style(pct: float, scale: float) -> str:
-    """Background for a direct-work share: deeper green the nearer it is to ``scale`` percent."""
+def _luminance(rgb: Sequence[float]) -> float:
+    """WCAG relative luminance of an sRGB colour (0-255 channels)."""
+    def linear(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ink_for(rgb: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with the background (never under 4.58:1, WCAG AA)."""
+    lum = _luminance(rgb)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
+
+
+def heat_style(pct: float, scale: float, metric: str = "direct_work_pct") -> str:
+    """Background for a share: deeper the nearer it is to ``scale`` percent; the text in the ink that reads."""
     t = max(0.0, min(pct / scale, 1.0)) if scale else 0.0
-    ink = "#ffffff" if t > 0.55 else "#1b1f24"
-    return f"background:{heat_colour(t)};color:{ink}"
+    light, dark = HEAT[metric]
+    rgb = [round(a + (z - a) * t) for a, z in zip(light, dark, strict=True)]
+    return f"background:{heat_colour(t, metric)};color:{ink_for(rgb)}"
 
 
-def heatmap_view(result: AuditResult) -> TableView:
-    """Person x week direct_work_pct, each cell shaded by its value."""
+def heatmap_view(result: AuditResult, metric: str = "direct_work_pct") -> TableView:
+    """Person x week share (``metric``), each cell shaded by its value; '—' where there were no working hours."""
     pw = result.person_week
     weeks = sorted({_day(w) for w in pw["week_start"]}) if len(pw) else []
-    values = {(p, _day(w)): v for p, w, v in zip(pw["person"], pw["week_start"], pw["direct_work_pct"], strict=True)}
+    values = {(p, _day(w)): v for p, w, v in zip(pw["person"], pw["week_start"], pw[metric], strict=True)}
     people = list(dict.fromkeys(pw["person"]))  # the order the audit lists them
     present = [float(v) for v in values.values() if not _missing(v)]
     scale = max(50.0, max(present, default=0.0))
+    domain = shared_domain(people)
     rows = []
     for person in people:
-        cells = [Cell(str(person), css="person")]
+        cells = [person_cell(person, domain)]
         for week in weeks:
             value = values.get((person, week))
             if _missing(value):
-                cells.append(Cell("—", numeric=True, css="na heat"))
+                cells.append(Cell("—", numeric=True, css="na heat", title="no working hours this week (leave)"))
             else:
                 cells.append(
-                    Cell(f"{fixed(float(value), 0)}%", numeric=True, css="heat", style=heat_style(value, scale))
+                    Cell(f"{fixed(float(value))}%", numeric=True, css="heat", style=heat_style(value, scale, metric))
                 )
         rows.append(cells)
     headers = [("Person", False)] + [(f"{w.day} {w:%b}", True) for w in weeks]
-    gradient = f"linear-gradient(to right, {heat_colour(0)}, {heat_colour(0.5)}, {heat_colour(1)})"
-    return TableView("", headers, rows, css="heatmap", extra={"scale": scale, "gradient": gradient})
+    gradient = (f"linear-gradient(to right, {heat_colour(0, metric)}, {heat_colour(0.5, metric)}, "
+                f"{heat_colour(1, metric)})")
+    return TableView("", headers, rows, css="heatmap",
+                     extra={"scale": scale, "gradient": gradient, "empty": any(_missing(v) for v in values.values())})
 
 
 def _day(value: Any) -> date:
@@ -201,7 +297,8 @@ def _day(value: Any) -> date:
 
 
 def team_chart(result: AuditResult) -> Markup:
-    """Stacked category hours per team week, working hours as a tick, the direct-work share as a line."""
+    """Stacked category hours per team week, working hours as a tick, the direct-work share as a line: drawn
+    wide for a screen and narrow (fewer labels, larger type) for a phone; the page shows the one that fits."""
     tw = result.team_week.sort_values("week_start") if len(result.team_week) else result.team_week
     if not len(tw):
         return Markup("")
@@ -214,33 +311,36 @@ def team_chart(result: AuditResult) -> Markup:
     line = None
     if "direct_work_pct" in tw:
         line = charts.Series("Direct work share", [float(v) for v in tw["direct_work_pct"]], charts.LINE_COLOUR)
-    return charts.stacked_weeks(weeks, stacks, title="Team hours by purpose per week", line=line, reference=reference)
+    title = "Team hours by purpose per week"
+    return charts.stacked_weeks(weeks, stacks, title=title, line=line, reference=reference)
+
+
+PEOPLE_COLUMNS = [
+    "person", "direct_work_pct", "direct_work_hours", "direct_work_per_week",
+    "meeting_pct", "meeting_hours", "meeting_per_week", "working_hours", "statutory_meeting_hours",
+    "after_hours_hours", "double_booked_hours", "visit_ready_hours",
+]  # fmt: skip
 
 
 def people_view(result: AuditResult, summary: dict[str, Any]) -> TableView:
-    """Per-person totals over the window, means per week and shares, with a team row at the foot."""
-    table = person_totals(result)
-    columns = [
-        "person", "working_hours", "direct_work_hours", "direct_work_per_week", "direct_work_pct",
-        "meeting_hours", "meeting_per_week", "meeting_pct", "statutory_meeting_hours", "after_hours_hours",
-        "double_booked_hours", "visit_ready_hours",
-    ]  # fmt: skip
-    columns = [c for c in columns if c in table.columns]
+    """Per-person totals over the window, means per week and shares, lowest direct-work share first, with a team
+    row at the foot. The shares come first after the name, so a phone shows who and how much together."""
+    table = person_totals(result).sort_values(["direct_work_pct", "person"], na_position="first", kind="stable")
+    columns = [c for c in PEOPLE_COLUMNS if c in table.columns]
     view = frame_view("", table, result.window.tz, columns=columns)
-    view.groups = [("", 2), ("Direct work", 3), ("Meetings", 3), ("", len(columns) - 8)]
-    sub = {"direct_work_hours": "h", "direct_work_per_week": "h/week", "direct_work_pct": "%",
-           "meeting_hours": "h", "meeting_per_week": "h/week", "meeting_pct": "%",
-           "statutory_meeting_hours": "Statutory h", "after_hours_hours": "After hours h",
-           "visit_ready_hours": "Visit-ready h"}  # fmt: skip
+    view.groups = [("", 1), ("Direct work", 3), ("Meetings", 3), ("", len(columns) - 7)]
+    sub = {"direct_work_hours": "h", "direct_work_per_week": "h / week", "direct_work_pct": "% of working time",
+           "meeting_hours": "h", "meeting_per_week": "h / week", "meeting_pct": "% of working time",
+           "working_hours": "Working h", "statutory_meeting_hours": "Statutory h",
+           "after_hours_hours": "After hours h", "visit_ready_hours": "Visit-ready h"}  # fmt: skip
     view.headers = [(sub.get(c, label), numeric) for c, (label, numeric) in zip(columns, view.headers, strict=True)]
     view.css = "people"
-    for row in view.rows:
-        row[0].css = "person"
+    view.extra["domain"] = shared_domain(list(table["person"]))
     weeks = max(summary["weeks"], 1)
     people = max(summary["people"], 1)
     team = {
         **summary,
-        "person": f"Team ({summary['people']} people)",
+        "person": "Team",
         "weeks": summary["weeks"],
         "direct_work_per_week": summary["direct_work_hours"] / weeks / people,
         "meeting_per_week": summary["meeting_hours"] / weeks / people,
@@ -250,8 +350,18 @@ def people_view(result: AuditResult, summary: dict[str, Any]) -> TableView:
     return view
 
 
+def _unit(columns: Sequence[str]) -> str:
+    """The axis unit of a chart's columns: '%' when they are all shares, ' h' when all hours, else none."""
+    if columns and all(_is_share(c) for c in columns):
+        return "%"
+    if columns and all(c.endswith("hours") for c in columns):
+        return " h"
+    return ""
+
+
 def section_view(section: Section, tz: str, index: int) -> dict[str, Any]:
-    """A later feature's section: intro, tables and an optional weekly chart with its marker."""
+    """A later feature's section: intro, points, tables (at most TOP_ROWS rows each) and an optional weekly chart
+    with its marker."""
     chart = Markup("")
     if section.chart is not None and len(section.chart):
         df = section.chart.sort_values("week_start")
@@ -261,14 +371,16 @@ def section_view(section: Section, tz: str, index: int) -> dict[str, Any]:
             for i, c in enumerate(numeric)
         ]
         chart = charts.weekly_lines(
-            [_day(w) for w in df["week_start"]], lines, title=section.title, marker=section.chart_marker
+            [_day(w) for w in df["week_start"]], lines, title=section.title, marker=section.chart_marker,
+            unit=_unit([str(c) for c in numeric]),
         )
     return {
         "id": f"section-{index}",
         "title": section.title,
-        "intro": section.intro,
+        "intro": section.lead or section.intro,
+        "points": section.points,
         "chart": chart,
-        "tables": [frame_view(caption, df, tz) for caption, df in section.tables],
+        "tables": [frame_view(caption, df, tz, limit=TOP_ROWS) for caption, df in section.tables],
     }
 
 
@@ -306,29 +418,42 @@ def _environment() -> Environment:
     env.filters["hours"] = lambda v: "—" if _missing(v) else fixed(float(v))
     env.filters["pct"] = lambda v: "—" if _missing(v) else f"{fixed(float(v))}%"
     env.filters["longdate"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
+    env.tests["present"] = lambda v: not _missing(v)  # a figure to show with its unit (withheld ones are "—")
     return env
+
+
+def top_view(result: AuditResult) -> TableView:
+    """The costliest meetings, each told apart without its subject: purpose, when and how often, length,
+    organiser and how many are invited ("weekly, Tue 10:00, 2 h · organised by X · 12 people")."""
+    top = result.top_series
+    wanted = ("key", "subject", "rule", "organizer", "attendees", "occurrences", "people", "hours")
+    columns = [c for c in wanted if c in top.columns and (c != "subject" or result.include_subjects)]
+    view = frame_view("", top, result.window.tz, columns=columns, limit=TOP_ROWS)
+    sub = {"people": "Team members", "hours": "Team h", "rule": "Purpose", "attendees": "Invited"}
+    view.headers = [(sub.get(c, label), numeric) for c, (label, numeric) in zip(columns, view.headers, strict=True)]
+    if {"when", "minutes", "recurs"} <= set(top.columns):
+        at = columns.index("rule") + 1
+        view.headers.insert(at, ("When", False))
+        for row, record in zip(view.rows, top.head(TOP_ROWS).itertuples(index=False), strict=True):
+            row.insert(at, Cell(f"{record.recurs}, {record.when}, {length_label(int(record.minutes))}", css="when"))
+    view.css = "top cards"
+    view.extra["of"] = int(top.attrs.get("of", len(top)))
+    return view
 
 
 def render_html(result: AuditResult) -> str:
     """The report as one HTML document."""
     tz = result.window.tz
     summary = headline(result)
-    top = frame_view(
-        "",
-        result.top_series,
-        tz,
-        columns=[c for c in ("category", "rule", "subject", "key", "occurrences", "people", "hours")
-                 if c in result.top_series.columns and (c != "subject" or result.include_subjects)],
-        limit=TOP_ROWS,
-    )  # fmt: skip
     unclassified = frame_view(
         "",
         result.unclassified,
         tz,
-        columns=[c for c in ("subject", "key", "organizer_domain", "occurrences", "people", "hours")
+        columns=[c for c in ("key", "subject", "organizer_domain", "occurrences", "people", "hours")
                  if c in result.unclassified.columns and (c != "subject" or result.include_subjects)],
         limit=TOP_ROWS,
     )  # fmt: skip
+    unclassified.css = "cards"  # a phone shows one labelled card per meeting
     unclassified_hours = float(result.unclassified["hours"].sum()) if len(result.unclassified) else 0.0
     template = _environment().get_template("report.html.j2")
     return template.render(
@@ -338,13 +463,20 @@ def render_html(result: AuditResult) -> str:
         chart=team_chart(result),
         people=people_view(result, summary),
         heatmap=heatmap_view(result),
-        top=top,
+        meeting_heatmap=heatmap_view(result, "meeting_pct"),
+        top=top_view(result),
         unclassified=unclassified,
         unclassified_hours=unclassified_hours,
         sections=[section_view(s, tz, i) for i, s in enumerate(result.extra_sections, start=1)],
         definitions=DEFINITIONS,
         category_label=category_label,
+        source_label=source_label(result.source_label),
     )
+
+
+def source_label(label: str) -> str:
+    """The source without a head count the page already gives ('demo team (12 people)' -> 'demo team')."""
+    return re.sub(r" \(\d+ (people|person)\)$", "", label)
 
 
 def write_html(result: AuditResult, path: Path) -> Path:

@@ -69,7 +69,7 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
     team = headline(result)
     table.add_section()
     table.add_row(
-        Text(f"Team ({team['people']} people)", style="bold"),
+        Text(f"Team ({team['people']} {'person' if team['people'] == 1 else 'people'})", style="bold"),
         _hours(team["direct_work_hours"]),
         _hours(team["meeting_hours"]),
         _pct(team["direct_work_pct"]),
@@ -83,7 +83,22 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
                            style="bold red"))
     if getattr(result, "withheld_reason", ""):
         console.print(Text(result.withheld_reason, style="yellow"))
-    if result.notes:
-        console.print(Text(f"{len(result.notes)} note(s) in the report.", style="dim"))
+    print_notes(result.notes, console, files)
     for path in files:
         console.print(Text(f"Wrote {path}"))
+
+
+NOTES_SHOWN = 10
+
+
+def print_notes(notes: Sequence[str], console: Console, files: Sequence[Path] = ()) -> None:
+    """The notes (what was skipped, repaired or guessed), the first ten in full, then how many more and where."""
+    if not notes:
+        return
+    console.print(Text(f"{len(notes)} note{'s' if len(notes) != 1 else ''} on what was read:", style="bold"))
+    for note in notes[:NOTES_SHOWN]:
+        console.print(Text(f"- {note}"), soft_wrap=False)
+    if len(notes) > NOTES_SHOWN:
+        where = [p.name for p in files if p.name in ("notes.txt", "report.html")]
+        console.print(Text(f"... and {len(notes) - NOTES_SHOWN} more"
+                           + (f" in {' and '.join(where)}" if where else "") + "."))

@@ -96,21 +96,32 @@ def test_headline_numbers_are_team_sums(make_result: MakeResult) -> None:
 
 def test_people_table_has_window_totals_and_team_row(make_result: MakeResult) -> None:
     html = render_html(make_result())
-    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
-    sam = next(r for r in rows if SAM in r)
+    table = html.split('class="people"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+    # everyone is @council.gov.uk: the name, with the domain in a span a phone hides
+    sam_cell = 'sam<span class="domain">@council.gov.uk</span>'
+    sam = next(r for r in rows if sam_cell in r)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", sam)
-    # person, working, direct h, direct h/week, direct %, meeting h, meeting h/week, meeting %,
+    # person, direct %, direct h, direct h/week, meeting %, meeting h, meeting h/week, working,
     # statutory, after hours, double-booked
-    assert cells == [SAM, "32.0", "1.5", "0.8", "4.7%", "4.5", "2.3", "14.1%", "3.0", "7.0", "0.5"]
-    assert "Team (2 people)" in html
+    assert cells == [sam_cell, "4.7%", "1.5", "0.8", "14.1%", "4.5", "2.3", "32.0", "3.0", "7.0", "0.5"]
+    people = [re.findall(r'<td class="person">(\w+)<span', r)[0] for r in rows if '<span class="domain">' in r]
+    assert people == ["sam", "alex"]  # lowest direct-work share first
+    footer = re.findall(r"<td[^>]*>(.*?)</td>", table.split("<tfoot>")[1])
+    assert footer[0] == "Team" and footer[1] == "19.4%"
+    assert "Everyone’s address ends @council.gov.uk." in html
+    assert html.count("2 people") == 1  # said once, in the header
 
 
 def test_heatmap_cell_for_a_week_without_working_hours_is_blank(make_result: MakeResult) -> None:
     html = render_html(make_result())
     table = html.split('class="heatmap"')[1].split("</table>")[0]
-    sam_row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S) if SAM in r)
-    assert re.findall(r"<td[^>]*>(.*?)</td>", sam_row) == [SAM, "5%", "—"]
+    sam_row = next(r for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S) if ">sam<" in r)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", sam_row) == ['sam<span class="domain">@council.gov.uk</span>', "4.7%",
+                                                          "—"]
     assert "background:rgb(" in sam_row
+    assert 'title="no working hours this week (leave)"' in sam_row
+    assert "A “—” is a week with no working hours (a week of leave), so there is no share to show." in html
 
 
 def test_failures_are_shown_before_the_summary(make_result: MakeResult) -> None:
@@ -139,7 +150,9 @@ def test_extra_section_renders_intro_table_chart_and_marker(make_result: MakeRes
     assert "Protected slots" in text and "Tuesday &lt;mornings&gt; kept free." in html
     assert "Slot compliance" in text and "75.0%" in text and "20 Oct 2026" in text
     assert "from 22 Oct 2026" in text  # the marker's label inside the SVG
-    assert html.count("<svg") == 2
+    # the team chart and the section's, each drawn wide (screens) and narrow (phones)
+    assert html.count('<svg class="wide"') == 2 and html.count('<svg class="narrow"') == 2
+    assert ">80%</text>" in html  # the shares' axis carries its unit
 
 
 def test_notes_are_listed(make_result: MakeResult) -> None:
@@ -178,6 +191,7 @@ def test_withheld_team_figures_are_explained_in_the_team_summary(make_result) ->
     html = render_html(result)
     summary = html[html.index('id="summary"'):html.index('id="people"')]
     assert "Team figures withheld." in summary and "fewer than the minimum group size of 5" in summary
+    assert 'class="value">—</div>' in summary and "— <small>h</small>" not in summary  # no unit on a blank
 
 
 def test_people_table_shows_visit_ready_hours_when_measured(make_result: MakeResult) -> None:
@@ -185,6 +199,64 @@ def test_people_table_shows_visit_ready_hours_when_measured(make_result: MakeRes
     result.person_week = result.person_week.assign(visit_ready_hours=[6.0, 4.5] + [0.0] * (len(result.person_week) - 2))
     html = render_html(result)
     assert "<th scope=\"col\" class=\"num\">Visit-ready h</th>" in html
-    sam = next(r for r in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S) if SAM in r)
+    sam = next(r for r in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S) if SAM.split("@")[0] in r)
     expected = float(result.person_week.loc[result.person_week["person"] == SAM, "visit_ready_hours"].sum())
     assert re.findall(r"<td[^>]*>(.*?)</td>", sam)[-1] == f"{expected:.1f}"
+
+
+def test_costliest_meetings_show_purpose_when_length_recurrence_organiser_and_size(make_result: MakeResult) -> None:
+    top = pd.DataFrame({
+        "key": ["series 1", "meeting 2"], "category": ["meeting", "meeting"],
+        "rule": ["default:with_attendees", "team-meeting"], "subject": ["", ""], "when": ["Tue 10:00", "Fri 12:30"],
+        "minutes": [120, 90], "recurs": ["weekly", "once"], "organizer": ["lead@council.gov.uk", "amy@council.gov.uk"],
+        "attendees": [12, 1], "occurrences": [4, 1], "people": [2, 1], "hours": [16.0, 1.5],
+    })
+    html = render_html(make_result(top_series=top))
+    table = html.split('class="top cards"')[1].split("</table>")[0]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
+    assert headers == ["Series", "Purpose", "When", "Organiser", "Invited", "Occurrences", "Team members", "Team h"]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]]
+    assert rows == [
+        ["series 1", "meeting, no rule matched", "weekly, Tue 10:00, 2 h", "lead@council.gov.uk", "12 people", "4",
+         "2", "16.0"],
+        ["meeting 2", "team meeting", "once, Fri 12:30, 1 h 30 min", "amy@council.gov.uk", "1 person", "1", "1",
+         "1.5"],
+    ]
+    assert 'data-label="When"' in table  # a phone shows each meeting as a labelled card
+
+
+def test_figures_carry_units_and_notes_are_in_the_contents(make_result: MakeResult) -> None:
+    html = render_html(make_result(notes=[f"note {i}" for i in range(3)]))
+    text = " ".join(parse(html).text)
+    assert "Working hours 112.0 h" in text  # the unit on every figure
+    assert '<a href="#notes">Notes (3)</a>' in html and 'id="notes"' in html
+
+
+def test_long_tables_say_how_many_more(make_result: MakeResult) -> None:
+    many = pd.DataFrame({"person": [f"p{i}@council.gov.uk" for i in range(18)], "violations": list(range(18))})
+    html = render_html(make_result(extra_sections=[Section("Slots", "intro", [("Overrun", many)])]))
+    assert "Showing the first 15, and 3 more in the CSV, XLSX and JSON files." in html
+
+
+def test_changes_of_a_share_are_in_percentage_points(make_result: MakeResult) -> None:
+    team = pd.DataFrame({"measure": ["direct work hours a week", "direct work % of working hours"],
+                         "before": [6.26, 16.45], "after": [12.51, 32.59], "difference": [6.26, 16.14],
+                         "ci_low": [4.2, 11.16], "ci_high": [7.93, 20.05], "people": [12, 12]})
+    team.attrs["changes"] = ("difference", "ci_low", "ci_high")
+    section = Section("Before and after the policy", "Weeks before and after.", [("Team", team)],
+                      points=["Direct work % of working hours: a change of +16.1 percentage points."])
+    html = render_html(make_result(extra_sections=[section]))
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", html.split(
+        'id="section-1"')[1].split("</table>")[0], flags=re.S)[1:]]
+    assert rows == [["Direct work hours a week", "6.3 h", "12.5 h", "+6.3 h", "+4.2 h", "+7.9 h", "12"],
+                    ["Direct work % of working hours", "16.5%", "32.6%", "+16.1 pp", "+11.2 pp", "+20.1 pp", "12"]]
+    assert '<ul class="points">\n<li>Direct work % of working hours: a change of +16.1 percentage points.</li>' in html
+
+
+def test_costliest_meetings_say_how_many_more_there_were(make_result: MakeResult) -> None:
+    result = make_result()
+    result.top_series.attrs["of"] = 5
+    html = render_html(result)
+    assert "The 2 costliest, and 3 more meetings and series that cost less." in html
+    result.top_series.attrs["of"] = 2
+    assert "more meetings and series" not in render_html(result)
