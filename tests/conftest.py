@@ -94,32 +94,30 @@ def need(what: str, present: bool) -> None:
     pytest.skip(f"{what} is not installed")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Any:
-    """Debian's headless Chromium driven by Playwright (no browser download: the system binary)."""
+@pytest.fixture
+def page_at() -> Any:
+    """Open a fresh page in Debian's headless Chromium at a width (1400 desktop, 390 phone), driven by Playwright.
+
+    The browser starts at the first call, not at setup: Playwright's sync API keeps an event loop running in this
+    thread while it is open, so a test runs the product (which calls asyncio.run) before it opens a page, and the
+    browser is closed after every test.
+    """
     path = chromium_path()
     need("chromium", path is not None)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         need("playwright", False)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page_at(browser: Any) -> Callable[..., Any]:
-    """A fresh page at a width (1400 desktop, 390 phone); closed after the test."""
-    pages: list[Any] = []
+    state: dict[str, Any] = {}
 
     def open_page(width: int = 1400, height: int = 900) -> Any:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        pages.append(context)
-        return page
+        if "browser" not in state:
+            state["pw"] = sync_playwright().start()
+            state["browser"] = state["pw"].chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        context = state["browser"].new_context(viewport={"width": width, "height": height})
+        return context.new_page()
 
     yield open_page
-    for context in pages:
-        context.close()
+    if "browser" in state:
+        state["browser"].close()
+        state["pw"].stop()
