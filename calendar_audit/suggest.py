@@ -280,6 +280,17 @@ def candidates(events: pd.DataFrame, person: str, window: Window) -> pd.DataFram
     return mine
 
 
+def suggestions_for(events: pd.DataFrame, people: Sequence[str], person: str, window: Window, settings: Any,
+                    slots: Sequence[Any], hours: Mapping[str, WorkingHours]) -> pd.DataFrame:
+    """``suggest --person``'s suggestions: the team's prepared events over ``window``, the policy's occurrences
+    for ``people``, and the person's working hours (from ``hours``, else the team default in ``settings``)."""
+    from .slots import slot_occurrences
+
+    occurrences = slot_occurrences(slots, people, window, leave_days(events))
+    return suggest(events, person, window, settings.suggest, hours=hours.get(person.lower(), settings.team_hours()),
+                   occurrences=occurrences, slots=slots)
+
+
 def suggest(
     events: pd.DataFrame,
     person: str,

@@ -291,6 +291,14 @@ DEFINITIONS = [
 ]  # fmt: skip
 
 
+def add_filters(env: Environment) -> Environment:
+    """The report's number and date filters, on ``env`` (the service's pages use them too)."""
+    env.filters["hours"] = lambda v: "—" if _missing(v) else fixed(float(v))
+    env.filters["pct"] = lambda v: "—" if _missing(v) else f"{fixed(float(v))}%"
+    env.filters["longdate"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
+    return env
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -299,14 +307,11 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["hours"] = lambda v: "—" if _missing(v) else fixed(float(v))
-    env.filters["pct"] = lambda v: "—" if _missing(v) else f"{fixed(float(v))}%"
-    env.filters["longdate"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
-    return env
+    return add_filters(env)
 
 
-def render_html(result: AuditResult) -> str:
-    """The report as one HTML document."""
+def report_context(result: AuditResult) -> dict[str, Any]:
+    """What the report's sections need (``report_body.html.j2``): the report and the service's team page."""
     tz = result.window.tz
     summary = headline(result)
     top = frame_view(
@@ -326,21 +331,25 @@ def render_html(result: AuditResult) -> str:
         limit=TOP_ROWS,
     )  # fmt: skip
     unclassified_hours = float(result.unclassified["hours"].sum()) if len(result.unclassified) else 0.0
-    template = _environment().get_template("report.html.j2")
-    return template.render(
-        r=result,
-        window=result.window,
-        summary=summary,
-        chart=team_chart(result),
-        people=people_view(result, summary),
-        heatmap=heatmap_view(result),
-        top=top,
-        unclassified=unclassified,
-        unclassified_hours=unclassified_hours,
-        sections=[section_view(s, tz, i) for i, s in enumerate(result.extra_sections, start=1)],
-        definitions=DEFINITIONS,
-        category_label=category_label,
-    )
+    return {
+        "r": result,
+        "window": result.window,
+        "summary": summary,
+        "chart": team_chart(result),
+        "people": people_view(result, summary),
+        "heatmap": heatmap_view(result),
+        "top": top,
+        "unclassified": unclassified,
+        "unclassified_hours": unclassified_hours,
+        "sections": [section_view(s, tz, i) for i, s in enumerate(result.extra_sections, start=1)],
+        "definitions": DEFINITIONS,
+        "category_label": category_label,
+    }
+
+
+def render_html(result: AuditResult) -> str:
+    """The report as one HTML document."""
+    return _environment().get_template("report.html.j2").render(**report_context(result))
 
 
 def write_html(result: AuditResult, path: Path) -> Path:
