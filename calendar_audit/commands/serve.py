@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import tempfile
 from pathlib import Path
 
@@ -55,15 +56,35 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         host, port = settings.service.host, settings.service.port
         ctx.console.print(f"calendar-audit serve{' --demo' if args.demo else ''}: http://{host}:{port}/ "
                           "(Ctrl-C to stop)", highlight=False)
-        logging.getLogger("uvicorn.access").addFilter(drop_query)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=not args.demo,
+        uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, proxy_headers=not args.demo,
                     forwarded_allow_ips="127.0.0.1")
     return 0
 
 
-def drop_query(record: logging.LogRecord) -> bool:
+class DropQuery(logging.Filter):
     """Access-log lines name the path only: a sign-in reply's query holds the authorization code."""
-    args = record.args
-    if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-        record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
-    return True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = QUERY.sub(r"\1", record.getMessage()), None
+        return True
+
+
+QUERY = re.compile(r'("[A-Z]+ [^ ?"]*)\?[^ "]*')
+# Plain formatters: every record is already formatted and redacted when it is made (logging_setup), which
+# uvicorn's own access formatter cannot read.
+LOG_CONFIG: dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "filters": {"no_query": {"()": DropQuery}},
+    "handlers": {
+        "default": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+        "access": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr",
+                   "filters": ["no_query"]},
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "calendar_audit": {"handlers": ["default"], "level": "INFO", "propagate": False},
+    },
+}
