@@ -247,7 +247,7 @@ def policy_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
 def status_page(state: ServiceState, conn: sqlite3.Connection, scheduler: Any) -> dict[str, Any]:
     return {"runs": records.runs(conn), "mailboxes": records.mailbox_status(conn),
             "next_run": getattr(scheduler, "next_run", None), "running": getattr(scheduler, "running", False),
-            "interval": state.settings.sync.interval_minutes, "demo": state.demo}
+            "interval": state.settings.sync.interval_minutes}
 
 
 def week_label(value: Any) -> str:
