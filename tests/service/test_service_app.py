@@ -43,7 +43,7 @@ def test_demo_sign_in_page_lists_the_team_with_its_manager_and_admin(demo_client
 
 
 def test_demo_is_refused_when_a_tenant_is_configured(tmp_path):
-    with pytest.raises(ConfigError, match="--demo: refused because graph.tenant_id is set"):
+    with pytest.raises(ConfigError, match=r"--demo: refused because graph\.tenant_id is set"):
         demo_settings(Settings(graph={"tenant_id": "contoso"}), tmp_path)
 
 
