@@ -56,6 +56,10 @@ class Denied(Exception):
     """Answer 403 with the plain page (nothing from the request is repeated)."""
 
 
+class BadDates(Exception):
+    """A team page's dates that are not YYYY-MM-DD, or in the wrong order."""
+
+
 class SignInNeeded(Exception):
     """No live session: a page sends the browser to sign in; a POST is refused."""
 
@@ -180,23 +184,41 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
             auth.save_token_cache(call.conn, call.session, tokens.cache)
         return "sent" if outcome.outcome == "already_sent" else outcome.outcome
 
+    def dates(call: Call) -> Window | None:
+        """The ?from=&to= dates of a team page (None: the default weeks); BadDates when unreadable."""
+        query = call.request.query_params
+        if "from" not in query and "to" not in query:
+            return None
+        try:
+            first = parse_date(query.get("from", ""), "from")
+            last = parse_date(query.get("to", ""), "to")
+            return Window(first, last, settings.timezone)
+        except CalendarAuditError:
+            raise BadDates from None
+
     def team_page(call: Call) -> Response:
         team = visible_team(call)
-        window = None
-        query = call.request.query_params
-        if "from" in query or "to" in query:
-            try:
-                first = parse_date(query.get("from", ""), "from")
-                last = parse_date(query.get("to", ""), "to")
-                window = Window(first, last, settings.timezone)
-            except CalendarAuditError:
-                return page(call, "error.html.j2", 400, title="Dates not understood",
-                            message="Give both dates as YYYY-MM-DD, the first not after the last.")
         try:
-            context = views.team_page(state, call.conn, team, window)
+            context = views.team_page(state, call.conn, team, dates(call))
+        except BadDates:
+            return page(call, "error.html.j2", 400, title="Dates not understood",
+                        message="Give both dates as YYYY-MM-DD, the first not after the last.")
         except CalendarAuditError as exc:
             return page(call, "error.html.j2", 503, title="Not available yet", message=unavailable(exc))
         return page(call, "team.html.j2", **context)
+
+    def team_csv(call: Call) -> Response:
+        """person_week.csv of the team page, written as ``report`` writes it."""
+        team = visible_team(call)
+        try:
+            text = views.team_csv(state, call.conn, team, dates(call))
+        except BadDates:
+            return page(call, "error.html.j2", 400, title="Dates not understood",
+                        message="Give both dates as YYYY-MM-DD, the first not after the last.")
+        except CalendarAuditError as exc:
+            return page(call, "error.html.j2", 503, title="Not available yet", message=unavailable(exc))
+        return Response(text, media_type="text/csv; charset=utf-8", headers={
+            **HEADERS, "Content-Disposition": 'attachment; filename="person_week.csv"'})
 
     def policy_get(call: Call) -> Response:
         team = visible_team(call)
@@ -355,6 +377,7 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
         Route("/", guarded(home)),
         Route("/answer", guarded(answer, post=True), methods=["POST"]),
         Route("/teams/{name}", guarded(team_page)),
+        Route("/teams/{name}/person_week.csv", guarded(team_csv)),
         Route("/teams/{name}/policy", guarded(policy_get)),
         Route("/teams/{name}/policy", guarded(policy_post, post=True), methods=["POST"]),
         Route("/status", guarded(status)),

@@ -18,6 +18,7 @@ import hmac
 import json
 import secrets
 import sqlite3
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -117,7 +118,14 @@ def _app(settings: Settings, cache: msal.SerializableTokenCache | None, http: An
 
 def start_sign_in(settings: Settings, http: Any = None) -> tuple[str, dict[str, Any]]:
     """The address to send the browser to, and the flow to keep until it comes back (PKCE S256 by msal)."""
-    flow = _app(settings, None, http).initiate_auth_code_flow(list(SIGN_IN_SCOPES), redirect_uri=redirect_uri(settings))
+    app = _app(settings, None, http)
+    # The reply comes back in the query: a form_post reply is a cross-site POST, which a SameSite=Lax session
+    # cookie does not travel with, so the pending flow could not be found. The code is single-use, bound to the
+    # PKCE verifier kept server-side, and access-log lines drop query strings.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
+        flow = app.initiate_auth_code_flow(list(SIGN_IN_SCOPES), redirect_uri=redirect_uri(settings),
+                                           response_mode="query")
     if "auth_uri" not in flow:
         raise SourceError(f"sign-in: msal could not start the flow ({flow.get('error', 'unknown error')})")
     return str(flow["auth_uri"]), dict(flow)

@@ -86,6 +86,9 @@ class ServiceState:
             natural = self.demo_data().window
             assert natural is not None
             last = min(last, natural.last)
+        else:  # no further than the synced window reaches
+            sync = self.settings.sync
+            last = min(last, rolling_window(first, sync.window_weeks_back, sync.window_weeks_ahead, "UTC").last)
         return Window(first, last, self.settings.timezone)
 
     def last_weeks(self, weeks: int = 4) -> Window:

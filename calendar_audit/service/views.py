@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
-
-import pandas as pd
 
 from ..errors import SlotError
 from ..privacy import group_withheld
@@ -120,6 +117,16 @@ def team_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings,
     slots, version = policy_of(state, conn, team)
     result = state.team_result(team, window, slots, version)
     return {**report_context(result), "team": team, "policy_version": version}
+
+
+def team_csv(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, window: Any = None) -> str:
+    """The team page's person_week.csv, as ``report`` writes it."""
+    from ..writers.tables import person_week_table, to_text_frame
+
+    window = window or state.past_window()
+    slots, version = policy_of(state, conn, team)
+    result = state.team_result(team, window, slots, version)
+    return to_text_frame(person_week_table(result.person_week)).to_csv(index=False, lineterminator="\n")
 
 
 # --- /teams/{name}/policy -------------------------------------------------------------------------------------
@@ -250,10 +257,3 @@ def status_page(state: ServiceState, conn: sqlite3.Connection, scheduler: Any) -
             "interval": state.settings.sync.interval_minutes}
 
 
-def week_label(value: Any) -> str:
-    day = pd.Timestamp(value).date()
-    return f"{day.day} {day:%b %Y}"
-
-
-def hours_between(a: Any, b: Any) -> timedelta:
-    return pd.Timestamp(b) - pd.Timestamp(a)

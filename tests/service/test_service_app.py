@@ -6,7 +6,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import ADMIN, MANAGER, OTHER, PRACTITIONER, csrf_of, text_of
+from service_helpers import ADMIN, MANAGER, OTHER, PRACTITIONER, csrf_of, text_of
 
 from calendar_audit.errors import ConfigError
 from calendar_audit.service.demo import demo_settings
