@@ -246,7 +246,7 @@ def policy_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
         "team": team, "forms": [*forms, blank], "general": general or [], "days": DAY_NAMES,
         "allow": [*state.rules.categories, STATUTORY], "current": current,
         "versions": records.versions(conn, team.name), "preview": preview(state, team, draft) if draft else None,
-        "saved": saved, "label": column_label,
+        "saved": saved, "tz": state.settings.timezone,
     }
 
 
