@@ -251,3 +251,18 @@ def test_sign_out_deletes_the_session_and_its_token_cache(world):
     assert r.status_code == 303
     conn = sqlite3.connect(world["state"].store)
     assert conn.execute("SELECT COUNT(*) FROM sessions WHERE token_cache IS NOT NULL").fetchone() == (0,)
+
+
+def test_pages_show_no_subjects_and_withhold_team_figures_below_the_minimum_group_size(world):
+    boss = sign_in(world, BOSS)
+    amy = sign_in(world, AMY)
+    pages = [boss.get("/teams/evolve").text, boss.get("/teams/evolve/policy").text, amy.get("/").text]
+    for page in pages:
+        assert "Home visit" not in page and "A.B." not in page and "Catch up" not in page and "Quick sync" not in page
+    assert "Team figures withheld" not in text_of(pages[0])
+    state = world["state"]
+    state.settings.privacy.min_group_size = 5
+    state.store_changed()
+    page = text_of(boss.get("/teams/evolve").text)
+    assert "Team figures withheld." in page
+    assert "this audit covers 3 people, fewer than the minimum group size of 5" in page
