@@ -151,8 +151,8 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
             raise Denied
         team = views.team_named(state, call.viewer.member_of[0])
         assert team is not None
-        slots, _ = views.policy_of(state, call.conn, team)
-        offered = views.suggestions(state, call.conn, team, call.viewer.person, slots)
+        slots, version = views.policy_of(state, call.conn, team)
+        offered = views.suggestions(state, call.conn, team, call.viewer.person, slots, version)
         item = next((s for s in offered["items"] if s.event_id == event_id), None)
         if item is None:  # only your own current suggestions can be answered
             raise Denied
@@ -366,7 +366,9 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_scheduler:
-            scheduler.start()
+            scheduler.start()  # its first run syncs, then warms the pages' results
+        elif not state.demo:
+            asyncio.get_running_loop().run_in_executor(None, state.warm)
         try:
             yield
         finally:

@@ -101,4 +101,8 @@ class Scheduler:
         with connect(state.store) as conn, transaction(conn):
             records.finish_run(conn, run, state.now(), outcome, "; ".join(errors)[:2000], synced, failed)
         state.store_changed()
+        try:
+            state.warm()  # the first visitor after a sync finds the team's results built
+        except Exception as exc:  # a page will show the same problem; the run itself is done
+            log.warning("building the pages after the sync failed: %s", exc.__class__.__name__)
         return outcome

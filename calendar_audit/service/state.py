@@ -24,12 +24,15 @@ from ..metrics import AuditResult
 from ..rules import RuleSet, load_rules
 from ..settings import Settings, TeamSettings
 from ..slots import Slot
-from ..slots.sections import policy_sections
+from ..slots.sections import policy_sections, slot_result
 from ..sources import SourceRequest, load_source
 from ..sources.store import store_path
+from ..suggest import suggestions_for
 from ..window import Window, rolling_window
 
-CACHE_SIZE = 8
+CACHE_SIZE = 8  # team-wide results (a team's year is a few hundred MB at 500 people)
+PERSON_CACHE_SIZE = 2000  # per-person results (suggestions: a few KB each)
+PER_PERSON = ("suggestions",)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class ServiceState:
     generation: int = 0  # bumped after every sync: cached results are from an older store
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _building: dict[Hashable, threading.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rules is None:
@@ -102,18 +106,53 @@ class ServiceState:
 
     # --- data ------------------------------------------------------------------------------------------------
     def cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """One result per key and store generation, the last CACHE_SIZE kept."""
+        """One result per key and store generation, the last CACHE_SIZE kept (per-person ones apart); a result
+        being built is waited for, not built twice."""
         key = (self.generation, key)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        value = build()
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = build()
+            with self._lock:
+                self._cache[key] = value
+                self._building.pop(key, None)
+                teamwide = [k for k in self._cache if k[1][0] not in PER_PERSON]
+                for old in teamwide[:-CACHE_SIZE]:
+                    del self._cache[old]
+                people = [k for k in self._cache if k[1][0] in PER_PERSON]
+                for old in people[:-PERSON_CACHE_SIZE]:
+                    del self._cache[old]
         return value
+
+    def warm(self) -> None:
+        """Build what every page needs first (each team's default weeks, its slots, the coming fortnight), so the
+        first person to open a page after a sync does not wait for the whole team."""
+        from ..errors import CalendarAuditError
+
+        for team in self.settings.teams:
+            try:
+                self.team_slots(team, self.past_window(), *self.policy(team))
+                self.upcoming(team, self.upcoming_window())
+            except CalendarAuditError:
+                continue  # not synced yet: the pages say so
+
+    def policy(self, team: TeamSettings) -> tuple[list[Slot], int]:
+        """The team's policy in force and its version (the newest saved, else the settings' seed; 0: none)."""
+        from ..sources.store import connect, transaction
+        from . import records
+
+        with connect(self.store) as conn, transaction(conn):
+            version = records.current(conn, self.settings, team, self.demo, self.now())
+        if version is None:
+            return [], 0
+        assert self.rules is not None
+        return version.slots(self.rules.categories), version.version
 
     def store_changed(self) -> None:
         """After a sync: the next page reads the store afresh."""
@@ -134,15 +173,6 @@ class ServiceState:
         request = SourceRequest(source="store", team=team.name, first=window.first, last=window.last)
         return load_source(request, self.settings, self.today()).data
 
-    def load_person(self, team: TeamSettings, person: str, window: Window) -> SourceData:
-        """One person's calendar over the window (read on its own from the store: a person's page stays quick)."""
-        if self.demo:
-            return only(self.demo_data(), person, window)
-        from ..sources.store import read_store
-
-        alone = TeamSettings(name="", members=[person])  # no stored team has an empty name: read just them
-        return read_store(self.settings, alone, window)
-
     def team_result(self, team: TeamSettings, window: Window, slots: list[Slot], version: int) -> AuditResult:
         """``report --source store`` for the team over the window, with the policy's sections."""
 
@@ -154,15 +184,24 @@ class ServiceState:
 
         return self.cached(("team", team.name, window, version), build)
 
-    def person_result(self, team: TeamSettings, person: str, window: Window) -> AuditResult:
-        """The person's own figures over the window (the same audit as the team's, for one person)."""
+    def team_slots(self, team: TeamSettings, window: Window, slots: list[Slot], version: int) -> Any:
+        """The team's result over the window and its protected-slot compliance (``slots check``'s measure)."""
+        result = self.team_result(team, window, slots, version)
+        if not slots:
+            return result, None
+        return result, self.cached(("slots", team.name, window, version), lambda: slot_result(result, slots))
 
-        def build() -> AuditResult:
-            data = self.load_person(team, person, window)
-            return audit(data, self.rules, window, replace_privacy(self.settings), source_label="your calendar",
-                         allow_small_team=True)
+    def suggestions(self, team: TeamSettings, person: str, window: Window, slots: list[Slot], version: int
+                    ) -> pd.DataFrame | None:
+        """``suggest --person``'s suggestions for one person (None when they are not in the synced calendars)."""
 
-        return self.cached(("person", team.name, person, window), build)
+        def build() -> pd.DataFrame | None:
+            events, people, hours = self.upcoming(team, window)
+            if person not in {p.lower() for p in people}:
+                return None
+            return suggestions_for(events, people, person, window, self.settings, slots, hours)
+
+        return self.cached(("suggestions", team.name, person, window, version), build)
 
     def upcoming(self, team: TeamSettings, window: Window) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
         """The team's prepared events over the suggestion window, its people and their working hours."""
@@ -173,24 +212,6 @@ class ServiceState:
             return events, people_of(data, events), working_hours_map(data, self.settings)
 
         return self.cached(("upcoming", team.name, window), build)
-
-
-def only(data: SourceData, person: str, window: Window) -> SourceData:
-    """``data`` restricted to one person."""
-    key = person.lower()
-    events = data.events[data.events["person"].str.lower() == key].reset_index(drop=True)
-    people = [p for p in data.people if p.lower() == key]
-    hours = {p: h for p, h in data.working_hours.items() if p.lower() == key}
-    failures = [f for f in data.failures if f.person.lower() == key]
-    return replace(data, events=events, people=people, working_hours=hours, failures=failures, window=window,
-                   notes=[])
-
-
-def replace_privacy(settings: Settings) -> Settings:
-    """A person's own page shows them as themselves: pseudonyms are for figures shared beyond them."""
-    if not settings.privacy.pseudonymise:
-        return settings
-    return settings.model_copy(update={"privacy": settings.privacy.model_copy(update={"pseudonymise": False})})
 
 
 def source_label(state: ServiceState, team: TeamSettings) -> str:

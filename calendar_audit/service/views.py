@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SlotError
-from ..privacy import group_withheld
+from ..privacy import group_withheld, names_of
 from ..settings import TeamSettings
 from ..slots import FieldProblem, Slot, validate_slots
 from ..slots.policy import DAY_NAMES, STATUTORY
 from ..slots.sections import compliance_section, slot_result
-from ..suggest import LABELS, suggestions_for
+from ..suggest import LABELS
 from ..writers.html import column_label, frame_view, report_context, section_view
 from . import records
 from .roles import Viewer
@@ -41,16 +41,21 @@ def policy_of(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings)
 
 # --- / ------------------------------------------------------------------------------------------------------------
 def home(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> dict[str, Any]:
-    """Your own weeks by purpose, your protected slots kept, and the meetings you could decline."""
+    """Your own weeks by purpose, your protected slots kept, and the meetings you could decline.
+
+    Your figures are your rows of the team's audit (a person's partition does not depend on anyone else's, so they
+    equal an audit of you alone), which is built once per sync for everyone rather than once per visitor.
+    """
     if not viewer.member_of:
         return {"team": None}
     team = team_named(state, viewer.member_of[0])
     assert team is not None
     window = state.past_window()
-    slots, _ = policy_of(state, conn, team)
-    result = state.person_result(team, viewer.person, window)
+    slots, version = policy_of(state, conn, team)
+    result, measured = state.team_slots(team, window, slots, version)
+    shown_as = names_of(state.settings)(viewer.person).lower()  # the team's result may hold pseudonyms
     tz = window.tz
-    pw = result.person_week
+    pw = result.person_week[result.person_week["person"].str.lower() == shown_as]
     totals = {c: float(pw[c].sum()) for c in WEEK_COLUMNS if c.endswith("_hours") and c in pw}
     working = totals.get("working_hours", 0.0)
     totals["direct_work_pct"] = 100 * totals["direct_work_hours"] / working if working else float("nan")
@@ -58,9 +63,9 @@ def home(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> dict[
     weeks = frame_view("Your hours by purpose, week by week", pw, tz,
                        columns=[c for c in WEEK_COLUMNS if c in pw.columns])
     kept = None
-    if slots:
-        c = slot_result(result, slots).compliance
-        mine = c[c["person"].str.lower() == viewer.person]
+    if measured is not None:
+        c = measured.compliance
+        mine = c[c["person"].str.lower() == shown_as]
         per_week = mine.groupby("week_start", sort=True)[["slot_hours", "slot_kept_hours"]].sum().reset_index()
         per_week["kept_pct"] = 100 * per_week["slot_kept_hours"] / per_week["slot_hours"].where(
             per_week["slot_hours"] > 0)
@@ -69,7 +74,7 @@ def home(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> dict[
                 "table": frame_view("Protected time kept, week by week", per_week, tz),
                 "slots": [s.describe() for s in slots]}
     return {"team": team, "window": window, "totals": totals, "weeks": weeks, "kept": kept,
-            "suggestions": suggestions(state, conn, team, viewer.person, slots)}
+            "suggestions": suggestions(state, conn, team, viewer.person, slots, version)}
 
 
 @dataclass
@@ -85,12 +90,11 @@ class Suggestion:
 
 
 def suggestions(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, person: str,
-                slots: list[Slot]) -> dict[str, Any]:
+                slots: list[Slot], version: int) -> dict[str, Any]:
     window = state.upcoming_window()
-    events, people, hours = state.upcoming(team, window)
-    if person not in {p.lower() for p in people}:
+    found = state.suggestions(team, person, window, slots, version)
+    if found is None:
         return {"window": window, "items": [], "missing": True}
-    found = suggestions_for(events, people, person, window, state.settings, slots, hours)
     done = records.answered(conn, person)
     items = []
     for row in found.itertuples(index=False):
