@@ -13,6 +13,7 @@ from ..settings import TeamSettings
 from ..slots import FieldProblem, Slot, validate_slots
 from ..slots.policy import DAY_NAMES, STATUTORY
 from ..slots.sections import compliance_section, slot_result
+from ..sources.store import transaction
 from ..suggest import LABELS
 from ..writers.html import column_label, frame_view, report_context, section_view
 from . import records
@@ -32,7 +33,8 @@ def team_named(state: ServiceState, name: str) -> TeamSettings | None:
 
 def policy_of(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings) -> tuple[list[Slot], int]:
     """The team's policy in force (the newest saved version, else the settings' seed) and its version (0: none)."""
-    version = records.current(conn, state.settings, team, state.demo, state.now())
+    with transaction(conn):  # two first visitors must not both seed version 1
+        version = records.current(conn, state.settings, team, state.demo, state.now())
     if version is None:
         return [], 0
     assert state.rules is not None
@@ -242,7 +244,8 @@ def policy_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
                 forms: list[SlotForm] | None = None, general: list[str] | None = None,
                 draft: list[Slot] | None = None, saved: int = 0) -> dict[str, Any]:
     assert state.rules is not None
-    current = records.current(conn, state.settings, team, state.demo, state.now())
+    with transaction(conn):
+        current = records.current(conn, state.settings, team, state.demo, state.now())
     if forms is None:
         forms = forms_of_raw(current.raw) if current else []
     blank = SlotForm(len(forms) + 1)
