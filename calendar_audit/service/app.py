@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -199,13 +200,16 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
     def team_page(call: Call) -> Response:
         team = visible_team(call)
         try:
-            context = views.team_page(state, call.conn, team, dates(call))
+            context = views.team_page(state, call.conn, team, dates(call), render=report_body)
         except BadDates:
             return page(call, "error.html.j2", 400, title="Dates not understood",
                         message="Give both dates as YYYY-MM-DD, the first not after the last.")
         except CalendarAuditError as exc:
             return page(call, "error.html.j2", 503, title="Not available yet", message=unavailable(exc))
         return page(call, "team.html.j2", **context)
+
+    def report_body(context: dict[str, Any]) -> Markup:
+        return Markup(env.get_template("report_body.html.j2").render(**context))  # autoescaped by the template
 
     def team_csv(call: Call) -> Response:
         """person_week.csv of the team page, written as ``report`` writes it."""

@@ -30,7 +30,7 @@ from ..sources.store import store_path
 from ..suggest import suggestions_for
 from ..window import Window, rolling_window
 
-CACHE_SIZE = 8  # team-wide results (a team's year is a few hundred MB at 500 people)
+CACHE_SIZE = 6  # team-wide results (a 500-person year is a few hundred MB)
 PERSON_CACHE_SIZE = 2000  # per-person results (suggestions: a few KB each)
 PER_PERSON = ("suggestions",)
 

@@ -116,13 +116,24 @@ def suggestions(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
 
 
 # --- /teams/{name} ----------------------------------------------------------------------------------------------
-def team_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings,
-              window: Any = None) -> dict[str, Any]:
-    """The report's sections for the team, from the store, with the policy in force."""
+def team_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, window: Any = None,
+              render: Any = None) -> dict[str, Any]:
+    """The report's sections for the team, from the store, with the policy in force.
+
+    ``render(context)`` turns the report's context into the sections' HTML; it is kept with the result (it holds
+    no one's session), so a page opened again before the next sync is not laid out again.
+    """
     window = window or state.past_window()
     slots, version = policy_of(state, conn, team)
-    result = state.team_result(team, window, slots, version)
-    return {**report_context(result), "team": team, "policy_version": version}
+
+    def build() -> dict[str, Any]:
+        context = report_context(state.team_result(team, window, slots, version))
+        return {"window": window, "label": context["r"].source_label, "summary": context["summary"],
+                "toc": [(s["id"], s["title"]) for s in context["sections"]],
+                "body": render(context) if render else ""}
+
+    return {**state.cached(("team-page", team.name, window, version), build), "team": team,
+            "policy_version": version}
 
 
 def team_csv(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, window: Any = None) -> str:
