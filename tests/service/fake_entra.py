@@ -39,6 +39,7 @@ class FakeEntra:
     replies: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # (event, action, token, body)
     refused: list[str] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)  # every access and refresh token handed out
+    refuse_replies: set[str] = field(default_factory=set)  # event ids whose reply the organiser's server refuses
 
     def authorize(self, auth_uri: str, user: str) -> dict[str, str]:
         """What the browser does at the authorize endpoint: the user signs in; the reply goes to redirect_uri."""
@@ -59,6 +60,9 @@ class FakeEntra:
         m = re.fullmatch(r"/v1\.0/me/events/([^/]+)/(decline|tentativelyAccept)", url.path)
         if m and request.method == "POST":
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if unquote(m.group(1)) in self.refuse_replies:
+                return httpx.Response(403, json={"error": {"code": "ErrorAccessDenied",
+                                                           "message": "Access is denied."}})
             self.replies.append((unquote(m.group(1)), m.group(2), token, json.loads(request.content)))
             return httpx.Response(202)
         return self.graph.respond(request)

@@ -266,3 +266,25 @@ def test_pages_show_no_subjects_and_withhold_team_figures_below_the_minimum_grou
     page = text_of(boss.get("/teams/evolve").text)
     assert "Team figures withheld." in page
     assert "this audit covers 3 people, fewer than the minimum group size of 5" in page
+
+
+def test_a_refused_decline_is_shown_journalled_as_failed_and_can_be_tried_again(world):
+    import re
+
+    entra: FakeEntra = world["entra"]
+    c = sign_in(world, AMY)
+    home = c.get("/")
+    event = re.search(r'name="event_id" value="([^"]+)"', home.text).group(1)
+    entra.refuse_replies.add(event)
+    c.post("/answer", data={"csrf": csrf_of(home.text), "event_id": event, "answer": "decline"})
+    page = text_of(c.get("/").text)
+    assert "The last answer was not sent (failed: HTTP 403 ErrorAccessDenied); you can try again." in page
+    assert entra.replies == []
+    entra.refuse_replies.clear()
+    c.post("/answer", data={"csrf": csrf_of(home.text), "event_id": event, "answer": "decline"})
+    assert [(e, a) for e, a, _, _ in entra.replies] == [(event, "decline")]
+    assert "Declined." in text_of(c.get("/").text)
+    from calendar_audit.actions import AuditLog, default_audit_log
+
+    outcomes = [e["outcome"] for e in AuditLog(default_audit_log(world["state"].settings)).entries()]
+    assert outcomes == ["failed: HTTP 403 ErrorAccessDenied", "sent"]
