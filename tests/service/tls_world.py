@@ -85,7 +85,7 @@ class TlsWorld:
                 self.end_headers()
                 self.wfile.write(content)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _any  # noqa: N815
+            do_GET = do_POST = do_PATCH = do_DELETE = _any
 
             def log_message(self, *args: object) -> None:
                 pass
