@@ -1,10 +1,10 @@
-# The two commands a new user needs: `make demo` and `make test`.
+# The commands a new user needs: `make demo`, `make serve` and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo serve test lint bench clean
 
 # the first run takes about two minutes: say so, and let pip show each package as it comes
 $(STAMP): pyproject.toml
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/calendar-audit demo --out reports/demo
+
+serve: $(STAMP)
+	$(BIN)/calendar-audit serve --demo
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check calendar_audit tests bench

@@ -27,7 +27,7 @@ def _optional_commands() -> list:
     import importlib
 
     found = []
-    for name in ("sync", "slots", "suggest", "purge", "enforce", "digest"):
+    for name in ("sync", "slots", "suggest", "purge", "enforce", "digest", "serve"):
         try:
             found.append(importlib.import_module(f".commands.{name}", __package__))
         except ModuleNotFoundError as exc:

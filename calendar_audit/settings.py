@@ -94,7 +94,7 @@ class TeamSettings(_Model):
     group: str = ""  # Entra ID group id or mail address
     members: list[str] = []
     protected_slots: list[dict[str, Any]] = []  # validated by calendar_audit.slots
-    managers: list[str] = []  # mailbox addresses of the team's managers (digest: the team summary)
+    managers: list[str] = []  # mailboxes that see and edit this team's pages and get the team digest
 
 
 class GraphSettings(_Model):
@@ -211,14 +211,35 @@ class DigestSettings(_Model):
         return v
 
 
-class ServiceSettings(_Model):
-    base_url: str = ""  # where the service's pages are reached, e.g. https://calendar-audit.council.gov.uk
-
-
 class PrivacySettings(_Model):
     pseudonymise: bool = False
     pseudonym_salt: SecretStr = SecretStr("")
     min_group_size: int = Field(5, ge=1)
+
+
+# --- the service (`calendar-audit serve`) ------------------------------------------------------------------
+class ServiceSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    base_url: str = ""  # the address people open (https://... behind a proxy); empty: http://host:port
+    session_hours: float = Field(8.0, gt=0, le=24 * 30)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
+            raise ValueError(f"{v!r} is not an http(s) address such as https://calendar-audit.council.gov.uk")
+        return v.rstrip("/")
+
+
+class SyncSettings(_Model):
+    interval_minutes: float = Field(30.0, gt=0)
+    window_weeks_back: int = Field(12, ge=0, le=104)
+    window_weeks_ahead: int = Field(4, ge=1, le=52)
+
+
+class AdminSettings(_Model):
+    people: list[str] = []  # mailboxes that see every team and the sync status
 
 
 class Settings(BaseSettings):
@@ -242,9 +263,11 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     enforce: EnforceSettings = EnforceSettings()
     digest: DigestSettings = DigestSettings()
-    service: ServiceSettings = ServiceSettings()
     people: dict[str, PersonSettings] = {}
     teams: list[TeamSettings] = []
+    service: ServiceSettings = ServiceSettings()
+    sync: SyncSettings = SyncSettings()
+    admins: AdminSettings = AdminSettings()
 
     _config_file: Path | None = None
 

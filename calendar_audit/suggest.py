@@ -236,14 +236,15 @@ def reason_flags(
 
     # teammate_attending: another team member has accepted (or organises) the same occurrence, and it is not a
     # team-wide meeting (more than half the team on it), where everyone is wanted rather than represented
-    shared = team[~team["is_cancelled"] & (team["ical_uid"] != "")]
+    team_size = team["person"].str.lower().nunique()
+    uids = cand["ical_uid"].astype(str).tolist()
+    # only the candidates' meetings are looked up: the rest of the team's calendar is left out before grouping
+    shared = team[~team["is_cancelled"] & (team["ical_uid"] != "") & team["ical_uid"].isin(uids)]
     keys = list(zip(shared["ical_uid"].astype(str), _seconds(shared["start"]).tolist(), strict=True))
     on_it = pd.Series(shared["person"].str.lower().to_numpy(object)).groupby(pd.Series(keys, dtype=object)).nunique()
-    team_size = team["person"].str.lower().nunique()
     accepted = shared["response"].isin(ACCEPTED).to_numpy(bool) & (shared["person"].str.lower() != person.lower()
                                                                    ).to_numpy(bool)
     going = {k for k, a in zip(keys, accepted, strict=True) if a}
-    uids = cand["ical_uid"].astype(str).tolist()
     flags["teammate_attending"] = np.array(
         [u != "" and (u, t) in going and not team_wide(on_it.get((u, t), 0), team_size)
          for u, t in zip(uids, s.tolist(), strict=True)], dtype=bool)
@@ -278,6 +279,19 @@ def candidates(events: pd.DataFrame, person: str, window: Window) -> pd.DataFram
     why[before] = "before_window"
     mine["exempt"] = why
     return mine
+
+
+def suggestions_for(events: pd.DataFrame, people: Sequence[str], person: str, window: Window, settings: Any,
+                    slots: Sequence[Any], hours: Mapping[str, WorkingHours]) -> pd.DataFrame:
+    """``suggest --person``'s suggestions: the team's prepared events over ``window``, the policy's occurrences
+    for ``people``, and the person's working hours (from ``hours``, else the team default in ``settings``)."""
+    from .slots import slot_occurrences
+
+    theirs = [p for p in people if p.lower() == person.lower()]  # only the person's occurrences are consulted
+    mine = events[events["person"].str.lower() == person.lower()]
+    occurrences = slot_occurrences(slots, theirs, window, leave_days(mine))
+    return suggest(events, person, window, settings.suggest, hours=hours.get(person.lower(), settings.team_hours()),
+                   occurrences=occurrences, slots=slots)
 
 
 def suggest(

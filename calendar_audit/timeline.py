@@ -101,7 +101,7 @@ def sweep(
     all_cuts = (people_base[:, None] + np.concatenate([[0, length], cut_rel])[None, :]).ravel()
 
     points = np.sort(np.concatenate([ev_s, ev_e, all_cuts, *[a for se in layer_se.values() for a in se]]))
-    if len(points):  # none at all for a team with nobody in it
+    if len(points):  # no people (every mailbox failed): no points, no segments
         points = points[np.concatenate([[True], points[1:] != points[:-1]])]  # faster than np.unique for int64
     n = len(points)
 

@@ -55,6 +55,13 @@ class Window:
         return cls(monday, monday + timedelta(days=7 * weeks - 1), tz)
 
 
+def rolling_window(today: date, weeks_back: int, weeks_ahead: int, tz: str) -> Window:
+    """From the Monday ``weeks_back`` weeks before this week's to the Sunday ``weeks_ahead`` weeks after it:
+    the window ``sync`` keeps current (the command's default and the service's scheduled syncs)."""
+    monday = today - timedelta(days=today.weekday())
+    return Window(monday - timedelta(weeks=weeks_back), monday + timedelta(weeks=weeks_ahead, days=6), tz)
+
+
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 
 

@@ -41,7 +41,7 @@ from ..privacy import AsTheyAre, Names, group_withheld, private
 from ..settings import Settings
 from ..slots import slot_occurrences
 from ..sources import SourceRequest, load_source
-from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, LABELS, candidates, suggest, team_view
+from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, LABELS, candidates, suggestions_for, team_view
 from ..window import Window, parse_date
 from .options import (
     Context,
@@ -268,8 +268,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         withheld = group_withheld(people, settings.privacy.min_group_size, args.allow_small_team)
         return finish_team(ctx, args, table, window, out, loaded.label, withheld) or code
 
-    found = suggest(events, person, window, settings.suggest, hours=hours.get(person.lower(), settings.team_hours()),
-                    occurrences=occurrences, slots=slots)
+    found = suggestions_for(events, people, person, window, settings, slots, hours)
     written = write_files(found, window, out)
     if args.json:
         ctx.console.print_json(json.dumps(to_json(found, window), ensure_ascii=False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,10 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..settings import Settings
 from ..sources.auth import require_sign_in_settings
 from ..sources.store import sync
-from ..window import Window
+from ..window import Window, rolling_window
 from .options import Context, add_window_options, dates_of, report_failures, settings_of
-
-DEFAULT_WEEKS_BACK, DEFAULT_WEEKS_AHEAD = 12, 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,11 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def default_window(settings: Settings, today: date, first: date | None, last: date | None) -> Window:
-    """--from/--to, else from the Monday 12 weeks back to the Sunday 4 weeks ahead."""
-    monday = today - timedelta(days=today.weekday())
-    first = first or monday - timedelta(weeks=DEFAULT_WEEKS_BACK)
-    last = last or monday + timedelta(weeks=DEFAULT_WEEKS_AHEAD, days=6)
-    return Window(first, last, settings.timezone)
+    """--from/--to, else from the Monday sync.window_weeks_back (12) weeks back to the Sunday
+    sync.window_weeks_ahead (4) weeks ahead: the window the service keeps current."""
+    rolling = rolling_window(today, settings.sync.window_weeks_back, settings.sync.window_weeks_ahead,
+                             settings.timezone)
+    return Window(first or rolling.first, last or rolling.last, settings.timezone)
 
 
 class _Bar:

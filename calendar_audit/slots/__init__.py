@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .occurrences import OCCURRENCE_COLUMNS, slot_occurrences
-from .policy import STATUTORY, Slot, load_slots, parse_slots, slots_from_team, validate_slots
+from .policy import STATUTORY, FieldProblem, Slot, load_slots, parse_slots, slots_from_team, validate_slots
 
 __all__ = [
-    "OCCURRENCE_COLUMNS", "STATUTORY", "Slot", "load_slots", "parse_slots", "slot_occurrences", "slots_from_team",
-    "validate_slots",
+    "OCCURRENCE_COLUMNS", "STATUTORY", "FieldProblem", "Slot", "load_slots", "parse_slots", "slot_occurrences",
+    "slots_from_team", "validate_slots",
 ]

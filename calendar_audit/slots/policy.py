@@ -72,6 +72,15 @@ class Slot:
         return f"{self.name}: {days} {self.times}{since}{until} (allows {', '.join(self.allow) or 'nothing'})"
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One validation problem placed on a form: the slot's position (1-based), the field, the message."""
+
+    slot: int
+    field: str  # "name", "days", "days[1]", "start", ... (an unknown key is named as itself)
+    message: str
+
+
 def clock_text(value: time) -> str:
     return "24:00" if value == time.max else value.strftime("%H:%M")
 
@@ -111,37 +120,51 @@ def slots_from_team(team: TeamSettings, source: str, categories: Sequence[str] =
 
 
 def validate_slots(raw: Sequence[Mapping[str, Any]], source: str, categories: Sequence[str] = CATEGORIES,
-                   problems: list[str] | None = None) -> list[Slot]:
-    """Slots from raw tables, or a SlotError listing every problem (fields, duplicates, overlaps)."""
+                   problems: list[str] | None = None, fields: list[FieldProblem] | None = None) -> list[Slot]:
+    """Slots from raw tables, or a SlotError listing every problem (fields, duplicates, overlaps).
+
+    ``fields``, when given, also receives each problem placed on its slot and field (the service's policy form
+    shows them next to the fields).
+    """
     problems = list(problems or [])
+    found = fields if fields is not None else []
     slots: list[Slot] = []
     first_use: dict[str, int] = {}
+    number_of: dict[str, int] = {}
     for number, table in enumerate(raw, start=1):
-        slot = _slot(table, number, source, tuple(categories), problems)
+        slot = _slot(table, number, source, tuple(categories), problems, found)
         if slot is None:
             continue
         if slot.name in first_use:
-            problems.append(f"{source}: slot {quote(slot.name)}: name: duplicate slot name: "
-                            f"slot #{first_use[slot.name]} already uses it")
+            message = f"duplicate slot name: slot #{first_use[slot.name]} already uses it"
+            problems.append(f"{source}: slot {quote(slot.name)}: name: {message}")
+            found.append(FieldProblem(number, "name", message))
             continue
         first_use[slot.name] = number
+        number_of[slot.name] = number
         slots.append(slot)
-    problems.extend(f"{source}: {p}" for p in overlaps(slots))
+    for name, message in overlaps(slots, placed=True):
+        problems.append(f"{source}: {message}")
+        found.append(FieldProblem(number_of[name], "start", message.split(": start/end: ", 1)[-1]))
     if problems:
         raise SlotError("\n".join(problems))
     return slots
 
 
 def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[str, ...],
-          problems: list[str]) -> Slot | None:
+          problems: list[str], fields: list[FieldProblem]) -> Slot | None:
     name = raw.get("name")
     label = f"{source}: slot {quote(name)}" if isinstance(name, str) and name.strip() else f"{source}: slot #{number}"
     mine: list[str] = []
 
     def bad(fld: str, message: str) -> None:
         mine.append(f"{label}: {fld}: {message}")
+        fields.append(FieldProblem(number, fld, message))
 
-    mine.extend(f"{label}: {unknown_key(key, SLOT_KEYS)}" for key in raw if key not in SLOT_KEYS)
+    for key in raw:
+        if key not in SLOT_KEYS:
+            mine.append(f"{label}: {unknown_key(key, SLOT_KEYS)}")
+            fields.append(FieldProblem(number, str(key), unknown_key(key, SLOT_KEYS)))
     for key in REQUIRED_KEYS:
         if key not in raw:
             bad(key, "missing")
@@ -203,9 +226,10 @@ def _slot(raw: Mapping[str, Any], number: int, source: str, categories: tuple[st
                 people=people, source=source, enforce=str(enforce))
 
 
-def overlaps(slots: Sequence[Slot]) -> list[str]:
-    """A message for each pair of slots that could cover the same person at the same moment."""
-    out = []
+def overlaps(slots: Sequence[Slot], placed: bool = False) -> list[Any]:
+    """A message for each pair of slots that could cover the same person at the same moment (with ``placed``:
+    (the later slot's name, message) pairs)."""
+    out: list[Any] = []
     for i, a in enumerate(slots):
         for b in slots[:i]:
             shared_days = sorted(set(a.days) & set(b.days))
@@ -217,8 +241,9 @@ def overlaps(slots: Sequence[Slot]) -> list[str]:
                 continue
             start, end = max(a.start, b.start), min(a.end, b.end)
             days = ", ".join(DAY_NAMES[d] for d in shared_days)
-            out.append(f"slot {quote(a.name)}: start/end: overlaps slot {quote(b.name)} on {days} "
+            message = (f"slot {quote(a.name)}: start/end: overlaps slot {quote(b.name)} on {days} "
                        f"{clock_text(start)}-{clock_text(end)} (one person's slots must not overlap)")
+            out.append((a.name, message) if placed else message)
     return out
 
 

@@ -233,9 +233,13 @@ def require_sign_in_settings(settings: Settings, *, me: bool = False) -> None:
 
 
 def build_app(
-    settings: Settings, *, me: bool = False, http_client: MsalHttpClient | None = None
+    settings: Settings, *, me: bool = False, http_client: MsalHttpClient | None = None,
+    token_cache: msal.TokenCache | None = None,
 ) -> msal.ClientApplication:
-    """The msal application: confidential (certificate or secret) or public (device code, for --me)."""
+    """The msal application: confidential (certificate or secret) or public (device code, for --me).
+
+    ``token_cache``: the confidential application's cache (the service keeps one per signed-in session).
+    """
     graph = settings.graph
     require_sign_in_settings(settings, me=me)
     http = http_client or msal_http_client(settings)
@@ -253,7 +257,8 @@ def build_app(
             )
         credential: Any = (certificate_credential(graph.certificate_path) if graph.certificate_path
                            else graph.client_secret.get_secret_value())  # one of them: checked above
-        return msal.ConfidentialClientApplication(graph.client_id, client_credential=credential, **common)
+        return msal.ConfidentialClientApplication(graph.client_id, client_credential=credential,
+                                                  token_cache=token_cache, **common)
     except ValueError as exc:  # msal refuses a malformed authority, key or certificate
         raise ConfigError(f"graph: msal refused the sign-in settings ({exc.__class__.__name__})") from None
     except (httpx.HTTPError, OSError) as exc:  # authority discovery failed

@@ -30,6 +30,29 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_time ON events (person, start_ns, end_ns);
 """
 
+# Version 2: the service (`calendar-audit serve`). Sessions are found by a hash of their cookie (the cookie itself is
+# never stored); token_cache is the session's msal cache, the only place a token is kept. Policy versions are the
+# protected slots saved on the policy page, who saved them and when. The response journal records every answer
+# given from the home page (decline, tentative, keep), once per person and event. Sync runs and per-mailbox sync
+# status feed /status.
+V2 = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY, person TEXT, roles TEXT NOT NULL DEFAULT '[]', csrf TEXT NOT NULL,
+    created TEXT NOT NULL, expires TEXT NOT NULL, flow TEXT, token_cache TEXT);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+CREATE TABLE IF NOT EXISTS policy_versions (
+    team TEXT NOT NULL, version INTEGER NOT NULL, slots TEXT NOT NULL, saved_by TEXT NOT NULL,
+    saved_at TEXT NOT NULL, PRIMARY KEY (team, version));
+CREATE TABLE IF NOT EXISTS response_journal (
+    person TEXT NOT NULL, event_id TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL, mode TEXT NOT NULL,
+    time TEXT NOT NULL, PRIMARY KEY (person, event_id));
+CREATE TABLE IF NOT EXISTS sync_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT, outcome TEXT NOT NULL,
+    error TEXT, mailboxes INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS sync_status (
+    person TEXT PRIMARY KEY, team TEXT NOT NULL, last_attempt TEXT NOT NULL, last_success TEXT, last_error TEXT);
+"""
+
 # Version 3: enforcement and the digest (issue 11). event_versions holds each stored event's changeKey (written by
 # sync beside the events), so enforcement answers an invitation once per version; the journals record what
 # enforcement and the digest did (never a subject); preferences hold each person's own enforcement level.
@@ -51,7 +74,8 @@ CREATE TABLE IF NOT EXISTS digest_journal (person TEXT NOT NULL, week_start TEXT
 # Each entry is (version, SQL script). Append only; the last version is the one this code writes.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, V1),
-    (3, V3),  # version 2 is the service's (sessions, policy versions); the integrator orders the two
+    (2, V2),
+    (3, V3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

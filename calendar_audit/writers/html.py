@@ -407,6 +407,15 @@ DEFINITIONS = [
 ]  # fmt: skip
 
 
+def add_filters(env: Environment) -> Environment:
+    """The report's number and date filters, on ``env`` (the service's pages use them too)."""
+    env.filters["hours"] = lambda v: "—" if _missing(v) else fixed(float(v))
+    env.filters["pct"] = lambda v: "—" if _missing(v) else f"{fixed(float(v))}%"
+    env.filters["longdate"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
+    env.tests["present"] = lambda v: not _missing(v)  # a figure to show with its unit (withheld ones are "—")
+    return env
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -415,11 +424,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["hours"] = lambda v: "—" if _missing(v) else fixed(float(v))
-    env.filters["pct"] = lambda v: "—" if _missing(v) else f"{fixed(float(v))}%"
-    env.filters["longdate"] = lambda d: f"{d:%a} {d.day} {d:%b %Y}"
-    env.tests["present"] = lambda v: not _missing(v)  # a figure to show with its unit (withheld ones are "—")
-    return env
+    return add_filters(env)
 
 
 def top_view(result: AuditResult) -> TableView:
@@ -441,8 +446,8 @@ def top_view(result: AuditResult) -> TableView:
     return view
 
 
-def render_html(result: AuditResult) -> str:
-    """The report as one HTML document."""
+def report_context(result: AuditResult) -> dict[str, Any]:
+    """What the report's sections need (``report_body.html.j2``): the report and the service's team page."""
     tz = result.window.tz
     summary = headline(result)
     unclassified = frame_view(
@@ -455,23 +460,27 @@ def render_html(result: AuditResult) -> str:
     )  # fmt: skip
     unclassified.css = "cards"  # a phone shows one labelled card per meeting
     unclassified_hours = float(result.unclassified["hours"].sum()) if len(result.unclassified) else 0.0
-    template = _environment().get_template("report.html.j2")
-    return template.render(
-        r=result,
-        window=result.window,
-        summary=summary,
-        chart=team_chart(result),
-        people=people_view(result, summary),
-        heatmap=heatmap_view(result),
-        meeting_heatmap=heatmap_view(result, "meeting_pct"),
-        top=top_view(result),
-        unclassified=unclassified,
-        unclassified_hours=unclassified_hours,
-        sections=[section_view(s, tz, i) for i, s in enumerate(result.extra_sections, start=1)],
-        definitions=DEFINITIONS,
-        category_label=category_label,
-        source_label=source_label(result.source_label),
-    )
+    return {
+        "r": result,
+        "window": result.window,
+        "summary": summary,
+        "chart": team_chart(result),
+        "people": people_view(result, summary),
+        "heatmap": heatmap_view(result),
+        "meeting_heatmap": heatmap_view(result, "meeting_pct"),
+        "top": top_view(result),
+        "unclassified": unclassified,
+        "unclassified_hours": unclassified_hours,
+        "sections": [section_view(s, tz, i) for i, s in enumerate(result.extra_sections, start=1)],
+        "definitions": DEFINITIONS,
+        "category_label": category_label,
+        "source_label": source_label(result.source_label),
+    }
+
+
+def render_html(result: AuditResult) -> str:
+    """The report as one HTML document."""
+    return _environment().get_template("report.html.j2").render(**report_context(result))
 
 
 def source_label(label: str) -> str:
