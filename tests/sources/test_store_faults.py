@@ -257,7 +257,7 @@ def test_a_full_disk_is_named_exit_1_and_the_mailboxes_saved_before_it_are_kept(
     check = (f"{sys.executable} -c \"import sqlite3; c = sqlite3.connect('{disk}/store.sqlite3'); "
              "print('saved', c.execute('SELECT count(DISTINCT person) FROM delta_links').fetchone()[0], "
              "c.execute('SELECT count(*) FROM events').fetchone()[0])\"")
-    script = (f"mount -t tmpfs -o size=224k none {disk} && "
+    script = (f"mount -t tmpfs -o size=320k none {disk} && "
               f"{CLI} sync --config {config} --from 2026-10-19 --to 2026-10-25; echo exit $?; {check}")
     run = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, env=env, cwd=tmp_path,
                          timeout=120)
