@@ -21,7 +21,7 @@ MakeResult = Callable[..., AuditResult]
 
 
 def read_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+    return path.read_text(encoding="utf-8-sig").splitlines()
 
 
 def test_person_week_csv_columns_are_designs_in_order(make_result: MakeResult, tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_person_week_csv_rows_round_hours_to_4_and_pct_to_2(make_result: MakeRes
 
 def test_pct_is_empty_cell_when_no_working_hours(make_result: MakeResult, tmp_path: Path) -> None:
     write_report(make_result(), tmp_path, ["csv"])
-    with (tmp_path / "person_week.csv").open(encoding="utf-8", newline="") as f:
+    with (tmp_path / "person_week.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert rows[1]["working_hours"] == "0"
     assert rows[1]["direct_work_pct"] == "" and rows[1]["meeting_pct"] == ""
@@ -51,35 +51,37 @@ def test_pct_is_empty_cell_when_no_working_hours(make_result: MakeResult, tmp_pa
 def test_events_csv_header_and_rows_in_team_zone(make_result: MakeResult, tmp_path: Path) -> None:
     write_report(make_result(), tmp_path, ["csv"])
     lines = read_lines(tmp_path / "events.csv")
-    assert lines[0] == "person,event_id,series_id,start,end,category,rule,statutory,counted,excluded_because"
-    assert (
-        lines[1] == f"{SAM},e1,s1,2026-10-19T10:00:00+01:00,2026-10-19T11:00:00+01:00,meeting,team-meeting,false,true,"
-    )
+    assert lines[0] == ("person,event_id,series_id,start,end,category,rule,statutory,counted,excluded_because,"
+                        "start_local,end_local,hours")
+    assert lines[1] == (f"{SAM},e1,s1,2026-10-19T10:00:00+01:00,2026-10-19T11:00:00+01:00,meeting,team-meeting,"
+                        "false,true,,2026-10-19 10:00,2026-10-19 11:00,1")
     # the clocks went back on 25 Oct: GMT, offset +00:00
-    assert lines[2] == f"{SAM},e2,,2026-10-26T09:00:00+00:00,2026-10-26T10:00:00+00:00,meeting,,false,true,"
+    assert lines[2] == (f"{SAM},e2,,2026-10-26T09:00:00+00:00,2026-10-26T10:00:00+00:00,meeting,,false,true,,"
+                        "2026-10-26 09:00,2026-10-26 10:00,1")
 
 
 def test_events_csv_all_day_event_shows_local_midnights(make_result: MakeResult, tmp_path: Path) -> None:
     write_report(make_result(), tmp_path, ["csv"])
     last = read_lines(tmp_path / "events.csv")[4]
-    assert last == f"{SAM},e4,,2026-10-20T00:00:00+01:00,2026-10-21T00:00:00+01:00,other,,false,false,all_day"
+    assert last == (f"{SAM},e4,,2026-10-20T00:00:00+01:00,2026-10-21T00:00:00+01:00,other,,false,false,all_day,"
+                    "2026-10-20 00:00,2026-10-21 00:00,0")
 
 
 def test_events_csv_has_no_subject_unless_included(make_result: MakeResult, tmp_path: Path) -> None:
     write_report(make_result(), tmp_path / "plain", ["csv"])
-    plain = (tmp_path / "plain" / "events.csv").read_text(encoding="utf-8")
+    plain = (tmp_path / "plain" / "events.csv").read_text(encoding="utf-8-sig")
     assert "subject" not in plain and "Team meeting" not in plain and "script" not in plain
 
     write_report(make_result(include_subjects=True), tmp_path / "subjects", ["csv"])
-    with (tmp_path / "subjects" / "events.csv").open(encoding="utf-8", newline="") as f:
+    with (tmp_path / "subjects" / "events.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0][-1] == "subject" and len(rows[0]) == 11
+    assert rows[0][-1] == "subject" and len(rows[0]) == 14
     assert rows[1][-1] == "Team meeting"
 
 
 def test_csv_neutralises_formula_strings(make_result: MakeResult, tmp_path: Path) -> None:
     write_report(make_result(include_subjects=True), tmp_path, ["csv"])
-    with (tmp_path / "events.csv").open(encoding="utf-8", newline="") as f:
+    with (tmp_path / "events.csv").open(encoding="utf-8-sig", newline="") as f:
         declined = list(csv.DictReader(f))[2]
     assert declined["event_id"] == "'-e3"
     assert declined["series_id"] == "'@s3"
@@ -133,7 +135,7 @@ def test_report_xlsx_has_every_sheet_and_neutralised_events(make_result: MakeRes
 
 def test_report_json_loads_with_window_and_tables(make_result: MakeResult, tmp_path: Path) -> None:
     (path,) = write_report(make_result(), tmp_path, ["json"])
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = json.loads(path.read_text(encoding="utf-8-sig"))
     assert doc["window"] == {"first": "2026-10-19", "last": "2026-11-01", "tz": "Europe/London"}
     assert doc["person_week"][0]["direct_work_pct"] == 4.69
     assert doc["person_week"][1]["direct_work_pct"] is None
