@@ -141,13 +141,14 @@ def local_times(times: pd.Series, all_day: pd.Series, tz: str) -> pd.Series:
     return local.where(~all_day.astype(bool), midnights)
 
 
-def with_local_times(table: pd.DataFrame) -> pd.DataFrame:
-    """``start_local`` and ``end_local`` (zone-naive wall-clock times, which CSV writes as ``YYYY-MM-DD HH:MM`` and
-    Excel reads as times) after the table's zone-aware ``start`` and ``end``; the ISO columns stay."""
+def with_local_times(table: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """The table with ``start_local`` and ``end_local`` added last: ``start`` and ``end`` as wall-clock times in the
+    team's zone ``tz``, without a zone, which CSV writes as ``YYYY-MM-DD HH:MM`` and Excel reads as times. The ISO
+    ``start`` and ``end`` columns stay as they are."""
     out = table.copy()
     for name in ("start", "end"):
-        if name in out.columns and getattr(out[name].dt, "tz", None) is not None:
-            out[f"{name}_local"] = out[name].dt.tz_localize(None)
+        if name in out.columns:
+            out[f"{name}_local"] = pd.to_datetime(out[name], utc=True).dt.tz_convert(tz).dt.tz_localize(None)
     return out
 
 
