@@ -273,7 +273,8 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-_TRAILING = {"and", "or", "of", "per", "the", "a", "an", "to", "by", "with", "minus", "plus", "that", "whose", "in"}
+_TRAILING = {"and", "or", "of", "per", "the", "a", "an", "to", "by", "with", "minus", "plus", "that", "whose", "in",
+             "is", "are", "was", "were"}
 
 
 def _whole_words(text: str, limit: int) -> str:
