@@ -27,13 +27,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..errors import CalendarAuditError, InputError
-from .columns import FORMULA_TRIGGERS, csv_column, csv_header, is_missing, neutralise, neutralise_texts
+from .columns import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # re-exported: where callers have always found it
+from .columns import csv_column, csv_header, is_missing, neutralise, neutralise_texts
 from .summary import headline
 
 if TYPE_CHECKING:
     from ..metrics import AuditResult
-
-__all__ = ["FORMULA_TRIGGERS", "neutralise"]
 
 #: person_week.csv, as DESIGN.md fixes it (calendar_audit.metrics.PERSON_WEEK_COLUMNS is the same list).
 PERSON_WEEK_CSV_COLUMNS = [
