@@ -91,7 +91,7 @@ def test_adversarial_subjects_render_as_text_in_a_headless_browser(tmp_path: Pat
 
 def test_adversarial_subjects_are_inert_in_csv_and_xlsx(tmp_path: Path) -> None:
     out = report(tmp_path)
-    with (out / "events.csv").open(newline="", encoding="utf-8") as fh:
+    with (out / "events.csv").open(newline="", encoding="utf-8-sig") as fh:
         subjects = [row["subject"] for row in csv.DictReader(fh)]
     assert sorted(subjects) == sorted(["'" + s if s[0] in "=+-@" else s for s in SUBJECTS])
     book = load_workbook(out / "report.xlsx")

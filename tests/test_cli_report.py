@@ -24,7 +24,7 @@ def run_cli(*argv: str, today: date = date(2026, 11, 25)) -> tuple[int, str, str
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -77,7 +77,7 @@ def test_events_csv_has_no_subjects_and_explains_exclusions(report):
     out_dir, _ = report
     rows = read_csv(out_dir / "events.csv")
     assert list(rows[0]) == ["person", "event_id", "series_id", "start", "end", "category", "rule", "statutory",
-                             "counted", "excluded_because"]
+                             "counted", "excluded_because", "start_local", "end_local", "hours"]
     text = (out_dir / "events.csv").read_text()
     assert "Home visit" not in text and "J.S." not in text
     reasons = {r["excluded_because"] for r in rows if r["counted"] == "false"}

@@ -38,7 +38,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def person_week(folder: Path) -> list[dict[str, str]]:
-    with (folder / "person_week.csv").open(newline="", encoding="utf-8") as fh:
+    with (folder / "person_week.csv").open(newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -92,7 +92,7 @@ def ics_names_in(text: str, files: list[Path]) -> list[str]:
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -24,7 +24,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -32,10 +32,10 @@ def test_check_on_the_demo_writes_both_files_with_design_md_columns(in_tmp: Path
     code, out, _ = run("slots", "check", "--out", "out")
     assert code == 0
     assert "direct-work-mornings: tue, thu 09:30-12:30" in out
-    with (in_tmp / "out" / "slot_compliance.csv").open() as fh:
+    with (in_tmp / "out" / "slot_compliance.csv").open(encoding="utf-8-sig") as fh:
         assert next(csv.reader(fh)) == COMPLIANCE_COLUMNS
-    with (in_tmp / "out" / "slot_violations.csv").open() as fh:
-        assert next(csv.reader(fh)) == VIOLATION_COLUMNS
+    with (in_tmp / "out" / "slot_violations.csv").open(encoding="utf-8-sig") as fh:
+        assert next(csv.reader(fh)) == [*VIOLATION_COLUMNS, "start_local", "end_local"]
     compliance = rows(in_tmp / "out" / "slot_compliance.csv")
     # the policy starts mid-window: no compliance rows before its first week
     since = min(r["week_start"] for r in compliance)

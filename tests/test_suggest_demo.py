@@ -102,9 +102,10 @@ def test_cli_ranks_the_demo_practitioners_week_without_subjects_and_writes_csv_a
     assert "2026-10-26 to 2026-11-01" in text  # the Monday of the demo's last week, not today
     assert "Quick sync" not in text and "Phoenix" not in text  # purposes, not subjects
     assert "meeting (no rule matched)" in text and "you are optional" in text
-    with open("out/suggestions.csv", newline="", encoding="utf-8") as fh:
+    with open("out/suggestions.csv", newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["person", "event_id", "start", "end", "score", "reasons", "reply"]
+    assert list(rows[0]) == ["person", "event_id", "start", "end", "score", "reasons", "reply", "start_local",
+                             "end_local"]
     assert rows[0]["reasons"] == "double_booked;no_clear_purpose"
     doc = json.loads((in_tmp / "out" / "suggestions.json").read_text(encoding="utf-8"))
     assert [s["event_id"] for s in doc["suggestions"]] == [r["event_id"] for r in rows]
@@ -125,7 +126,7 @@ def test_cli_unknown_person_exits_2_naming_them(in_tmp):
 def test_cli_team_view_shows_hours_per_person_and_no_event_detail(in_tmp):
     code, text = cli("suggest", "--out", "out")
     assert code == 0, text
-    with open("out/suggestions_team.csv", newline="", encoding="utf-8") as fh:
+    with open("out/suggestions_team.csv", newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["person", "suggestions", "hours_freed"]
     assert len(rows) == 12

@@ -61,7 +61,7 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, st
                      "--from", FIRST.isoformat(), "--days", "14", "--slots", str(DATA / "slots.toml"),
                      "--out", str(out)], Context(today=date(2026, 10, 1), console=console, err=console))
         assert code == 0, console.export_text()
-    with open(out / "suggestions.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "suggestions.csv", newline="", encoding="utf-8-sig") as fh:
         yield list(csv.DictReader(fh))
 
 
@@ -69,8 +69,9 @@ def fired(rows: list[dict[str, str]], code: str) -> set[str]:
     return {uid(r["event_id"]) for r in rows if code in r["reasons"].split(";")}
 
 
-def test_suggestions_csv_has_exactly_the_design_columns(rows):
-    assert list(rows[0]) == ["person", "event_id", "start", "end", "score", "reasons", "reply"]
+def test_suggestions_csv_has_the_design_columns_then_local_times(rows):
+    assert list(rows[0]) == ["person", "event_id", "start", "end", "score", "reasons", "reply", "start_local",
+                             "end_local"]
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))

@@ -28,7 +28,7 @@ from ..slots.sections import policy_sections
 from ..sources import SourceRequest, load_source
 from ..window import Window, parse_date
 from ..writers.section import Section
-from ..writers.tables import write_table_csv
+from ..writers.tables import with_local_times, write_table_csv
 from .options import (
     Context,
     add_reading_options,
@@ -117,7 +117,8 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
     out = args.out or Path(settings.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [write_table_csv(compliance_csv(result.compliance), out / "slot_compliance.csv"),
-               write_table_csv(violations_csv(result.violations, loaded.window.tz), out / "slot_violations.csv")]
+               write_table_csv(with_local_times(violations_csv(result.violations, loaded.window.tz), loaded.window.tz),
+                               out / "slot_violations.csv")]
     withheld = group_withheld(people, settings.privacy.min_group_size, args.allow_small_team)
     print_check(ctx, slots, result, loaded.label, loaded.window.first, loaded.window.last, withheld)
     for path in written:

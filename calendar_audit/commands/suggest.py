@@ -43,6 +43,7 @@ from ..slots import slot_occurrences
 from ..sources import SourceRequest, load_source
 from ..suggest import CSV_COLUMNS, EXEMPTION_WORDS, LABELS, candidates, suggestions_for, team_view
 from ..window import Window, parse_date
+from ..writers.tables import with_local_times, write_table_csv
 from .options import (
     Context,
     add_out_option,
@@ -174,11 +175,8 @@ def to_json(found: pd.DataFrame, window: Window) -> dict[str, Any]:
 
 def write_files(found: pd.DataFrame, window: Window, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    csv = found[CSV_COLUMNS].copy()
-    for col in ("start", "end"):
-        csv[col] = [t.isoformat() for t in found[col]]
     csv_path, json_path = out / "suggestions.csv", out / "suggestions.json"
-    csv.to_csv(csv_path, index=False)
+    write_table_csv(with_local_times(found[CSV_COLUMNS], window.tz), csv_path)
     json_path.write_text(json.dumps(to_json(found, window), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return [csv_path, json_path]
 
@@ -305,8 +303,7 @@ def finish_team(ctx: Context, args: argparse.Namespace, table: pd.DataFrame, win
                 label: str, withheld: str = "") -> int:
     """Print and write the team view (no subjects, no event detail); the total line unless ``withheld``."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "suggestions_team.csv"
-    table.to_csv(path, index=False)
+    path = write_table_csv(table, out / "suggestions_team.csv")
     doc = {"from": window.first.isoformat(), "to": window.last.isoformat(),
            "people": table.to_dict(orient="records")}
     (out / "suggestions_team.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

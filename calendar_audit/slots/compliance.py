@@ -109,8 +109,12 @@ def violations(events: pd.DataFrame, occurrences: pd.DataFrame, slots: Sequence[
     by_name = {s.name: s for s in slots}
     pairs = counted.iloc[ev_idx].reset_index(drop=True)
     slot_names = occ_slot[occ_idx]
-    allowed = np.array([by_name[n].allows(str(c), bool(st)) for n, c, st in
-                        zip(slot_names, pairs["category"], pairs["statutory"], strict=True)], dtype=bool)
+    # decided once per distinct (slot, category, statutory), not once per overlapping pair
+    combos = pd.MultiIndex.from_arrays([pd.Index(slot_names, dtype=object), pairs["category"].astype(str),
+                                        pairs["statutory"].astype(bool)])
+    codes, distinct = combos.factorize()
+    allowed = np.array([by_name[n].allows(str(c), bool(st)) for n, c, st in distinct], dtype=bool)[codes] \
+        if len(distinct) else np.zeros(len(pairs), dtype=bool)
     keep = (overlap > 0) & ~allowed
     pairs = pairs[keep].reset_index(drop=True)
     self_organised = (pairs["response"] == "organizer").to_numpy(bool)

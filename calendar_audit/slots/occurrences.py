@@ -25,17 +25,15 @@ def slot_occurrences(slots: Sequence[Slot], people: Sequence[str], window: Windo
     """
     zone = ZoneInfo(window.tz)
     days = window.days()
+    # each slot's days and instants are the same for everyone: worked out once, then filtered by each person's leave
+    scheduled = [(slot, [(day, local_instant(day, slot.start, zone), local_instant(day, slot.end, zone))
+                         for day in days if slot.active_on(day, ignore_since=ignore_since)]) for slot in slots]
     rows: list[tuple[str, str, int, int]] = []
     for person in people:
         off = leave.get(person, set())
-        for slot in slots:
-            if not slot.applies_to(person):
-                continue
-            for day in days:
-                if day in off or not slot.active_on(day, ignore_since=ignore_since):
-                    continue
-                rows.append((person, slot.name, local_instant(day, slot.start, zone),
-                             local_instant(day, slot.end, zone)))
+        for slot, times in scheduled:
+            if slot.applies_to(person):
+                rows.extend((person, slot.name, start, end) for day, start, end in times if day not in off)
     order = {p: i for i, p in enumerate(people)}
     rows.sort(key=lambda r: (order[r[0]], r[2]))
     return pd.DataFrame({

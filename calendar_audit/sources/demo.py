@@ -853,7 +853,7 @@ class _Plan:
             "response": cols["response"][order],
             "is_cancelled": cols["cancelled"][order],
             "is_optional": cols["optional"][order],
-            "attendee_count": np.fromiter((len(a) for a in others), dtype=np.int64, count=n),
+            "attendee_count": np.fromiter(map(len, others), dtype=np.int64, count=n),
             "organizer": cols["organizer"][order],
             "outlook_categories": cols["categories"][order],
             "is_online": cols["online"][order],

@@ -2,13 +2,15 @@
 
 Calendar text is untrusted: a subject such as ``=HYPERLINK(...)`` must show as text in Excel, never run. Every
 string cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with ``'``; numbers,
-booleans and dates are written as such and never touched.
+booleans and dates are written as such and never touched. Every CSV and XLSX file the product writes goes through
+:func:`write_table_csv` or :func:`write_workbook`; cells are formatted a whole column at a time (``columns.py``).
+
+CSV files are UTF-8 with a byte-order mark, so Excel opened by a double-click reads ``siân.öğretmen`` as written.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -25,12 +27,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..errors import CalendarAuditError, InputError
+from .columns import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # re-exported: where callers have always found it
+from .columns import csv_column, csv_header, is_missing, neutralise, neutralise_texts
 from .summary import headline
 
 if TYPE_CHECKING:
     from ..metrics import AuditResult
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 #: person_week.csv, as DESIGN.md fixes it (calendar_audit.metrics.PERSON_WEEK_COLUMNS is the same list).
 PERSON_WEEK_CSV_COLUMNS = [
@@ -42,62 +44,27 @@ EVENTS_CSV_COLUMNS = [
     "person", "event_id", "series_id", "start", "end", "category", "rule", "statutory", "counted",
     "excluded_because",
 ]  # fmt: skip
+#: added after DESIGN.md's columns (so scripts reading them by position keep working): Excel-readable local times
+#: and the event's hours inside the window
+EVENTS_EXTRA_COLUMNS = ["start_local", "end_local", "hours"]
 EVENT_FLAGS = ("statutory", "counted")
 COUNT_COLUMNS = ("visit_ready_blocks",)  # whole numbers in person_week
 HOURS_DECIMALS = 4
 PCT_DECIMALS = 2
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel otherwise reads UTF-8 as the local code page
+_CSV_CHUNK_ROWS = 200_000  # rows joined into text at a time: bounded memory for a 5 M-event report
 
 # characters XML 1.0 cannot hold; openpyxl refuses a cell containing one
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def neutralise(text: str) -> str:
-    """Prefix a string a spreadsheet would read as a formula with ``'`` so it shows as text."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _number_text(value: float) -> str:
-    """Shortest text for a float: 32 not 32.0, 4.69 not 4.6900000001 (callers round first)."""
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _text_cell(value: Any) -> str:
-    """One value as CSV text."""
-    if _missing(value):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        return _number_text(float(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return neutralise("; ".join(str(v) for v in value))
-    return neutralise(str(value))
+SHEET_TITLE_MAX = 31
 
 
 def to_text_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as the text a CSV holds: ISO dates, true/false, empty for missing, formulas neutralised."""
-    out = {}
-    for name in df.columns:
-        column = df[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            out[name] = column.map(lambda t: "" if pd.isna(t) else t.isoformat())
-        elif pd.api.types.is_float_dtype(column):
-            out[name] = column.map(lambda v: "" if pd.isna(v) else _number_text(v))
-        else:
-            out[name] = column.astype(object).map(_text_cell)
-    return pd.DataFrame(out, columns=list(df.columns), index=df.index)
+    """Every cell as the text a CSV holds: ISO dates, true/false, empty for missing, formulas neutralised, fields
+    quoted where CSV needs it."""
+    columns = {i: csv_column(df.iloc[:, i]) for i in range(df.shape[1])}
+    return pd.DataFrame(columns, index=df.index).set_axis(list(df.columns), axis=1)
 
 
 @contextmanager
@@ -116,10 +83,17 @@ def replacing(path: Path) -> Iterator[Path]:
 
 
 def write_table_csv(df: pd.DataFrame, path: Path) -> Path:
-    """Write a table as UTF-8 CSV with a header row and no index; returns the path."""
+    """Write a table as CSV (UTF-8 with a BOM, a header row, no index, formulas neutralised); returns the path."""
     path = Path(path)
-    with replacing(path) as tmp:
-        to_text_frame(df).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    with replacing(path) as tmp, tmp.open("w", encoding=CSV_ENCODING, newline="") as fh:
+        fh.write(csv_header([str(c) for c in df.columns]) + "\n")
+        for first in range(0, len(df), _CSV_CHUNK_ROWS):
+            chunk = df.iloc[first : first + _CSV_CHUNK_ROWS]
+            columns = [csv_column(chunk.iloc[:, i]) for i in range(chunk.shape[1])]
+            if columns:
+                fh.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
+            else:
+                fh.write("\n" * len(chunk))
     return path
 
 
@@ -172,8 +146,20 @@ def local_times(times: pd.Series, all_day: pd.Series, tz: str) -> pd.Series:
     return local.where(~all_day.astype(bool), midnights)
 
 
+def with_local_times(table: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """The table with ``start_local`` and ``end_local`` added last: ``start`` and ``end`` as wall-clock times in the
+    team's zone ``tz``, without a zone, which CSV writes as ``YYYY-MM-DD HH:MM`` and Excel reads as times. The ISO
+    ``start`` and ``end`` columns stay as they are."""
+    out = table.copy()
+    for name in ("start", "end"):
+        if name in out.columns:
+            out[f"{name}_local"] = pd.to_datetime(out[name], utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+    return out
+
+
 def events_table(events: pd.DataFrame, tz: str, include_subjects: bool) -> pd.DataFrame:
-    """events.csv: one row per person and occurrence; ``subject`` last and only when subjects are included."""
+    """events.csv: one row per person and occurrence, DESIGN.md's columns, then ``start_local``, ``end_local`` and
+    ``hours``; ``subject`` last and only when subjects are included."""
     columns = EVENTS_CSV_COLUMNS + (["subject"] if include_subjects else [])
     table = events.reindex(columns=columns).copy()
     all_day = events["is_all_day"].astype(bool) if "is_all_day" in events else pd.Series(False, index=events.index)
@@ -183,6 +169,10 @@ def events_table(events: pd.DataFrame, tz: str, include_subjects: bool) -> pd.Da
         table[name] = table[name].astype("boolean").fillna(False).astype(bool)
     for name in ("series_id", "category", "rule", "excluded_because", *(["subject"] if include_subjects else [])):
         table[name] = table[name].astype(object).where(table[name].notna(), "")
+    hours = pd.to_numeric(events["hours"], errors="coerce") if "hours" in events else pd.Series(np.nan, table.index)
+    table.insert(len(EVENTS_CSV_COLUMNS), "start_local", table["start"].dt.tz_localize(None))
+    table.insert(len(EVENTS_CSV_COLUMNS) + 1, "end_local", table["end"].dt.tz_localize(None))
+    table.insert(len(EVENTS_CSV_COLUMNS) + 2, "hours", round_half_up(hours.astype(float), HOURS_DECIMALS))
     return table.reset_index(drop=True)
 
 
@@ -192,7 +182,7 @@ def events_table(events: pd.DataFrame, tz: str, include_subjects: bool) -> pd.Da
 
 def _scalar(value: Any) -> Any:
     """Missing -> None; numpy and pandas booleans and numbers -> Python's; anything else as it is."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, bool | np.bool_):
         return bool(value)
@@ -220,17 +210,92 @@ def _xlsx_value(value: Any) -> Any:
     return _ILLEGAL_XML.sub("", neutralise(str(value)))
 
 
+#: number formats: Excel shows figures rounded while the cell keeps the value (no rounding by text)
+HOURS_FORMAT = "#,##0.00"
+PCT_FORMAT = "0.0"
+INTEGER_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def number_format(name: str, value: Any) -> str | None:
+    """The number format of a cell from its column name and value: percentages to 1 decimal, other fractional
+    figures (hours, minutes) to 2, whole numbers with thousands separators, dates and times as ISO-like text."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, datetime):
+        return TIME_FORMAT
+    if isinstance(value, date):
+        return DATE_FORMAT
+    if isinstance(value, int):
+        return INTEGER_FORMAT
+    label = name.lower()
+    return PCT_FORMAT if label.endswith("_pct") or "%" in label or label.startswith("pct") else HOURS_FORMAT
+
+
+def _xlsx_column(column: pd.Series) -> list[Any]:
+    """A column as openpyxl cell values, a column at a time: text neutralised once per distinct value."""
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        wall = column.dt.tz_localize(None) if getattr(column.dt, "tz", None) is not None else column
+        return [None if is_missing(t) else t.to_pydatetime() for t in wall]
+    if pd.api.types.is_bool_dtype(dtype) and not column.hasnans:
+        return column.astype(bool).tolist()
+    if pd.api.types.is_integer_dtype(dtype) and not column.hasnans:
+        return column.astype("int64").tolist()
+    if pd.api.types.is_float_dtype(dtype):
+        values = column.astype(float)
+        return values.astype(object).where(values.notna(), None).tolist()
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists)
+        return [_xlsx_value(v) for v in column]
+    values = np.empty(len(uniques) + 1, dtype=object)
+    plain = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(plain, skipna=True) == "string":
+        values[:-1] = [_ILLEGAL_XML.sub("", v) for v in neutralise_texts(plain)]
+    else:
+        values[:-1] = [_xlsx_value(v) for v in plain]
+    values[-1] = None
+    return values[codes].tolist()
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
-    """A valid, unique worksheet name (31 characters, none of []:*?/\\)."""
-    base = _SHEET_NAME_BAD.sub(" ", name).strip().strip("'") or "Sheet"
-    base = base[:31]
-    title, n = base, 2
+    """A valid, unique worksheet name of whole words within 31 characters (none of []:*?/\\).
+
+    A long caption keeps its leading words ("Organisers whose meetings overran slots most" becomes "Organisers
+    whose meetings"); a bracketed aside goes first. A repeated name gets " (2)", still of whole words.
+    """
+    base = " ".join(_SHEET_NAME_BAD.sub(" ", name).replace("'", " ").split()) or "Sheet"
+    if len(base) > SHEET_TITLE_MAX:
+        base = " ".join(re.sub(r"\([^)]*\)", " ", base).split()) or base
+    title, n = _whole_words(base, SHEET_TITLE_MAX), 2
     while title.lower() in taken:
         suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
+        title = _whole_words(base, SHEET_TITLE_MAX - len(suffix)) + suffix
         n += 1
     taken.add(title.lower())
     return title
+
+
+_TRAILING = {"and", "or", "of", "per", "the", "a", "an", "to", "by", "with", "minus", "plus", "that", "whose", "in",
+             "is", "are", "was", "were"}
+
+
+def _whole_words(text: str, limit: int) -> str:
+    """The leading whole words of ``text`` within ``limit`` characters, without a dangling "and" or comma; a
+    single over-long word is cut (there is no whole word to keep)."""
+    if len(text) <= limit:
+        return text
+    words: list[str] = []
+    for word in text.split():
+        if len(" ".join([*words, word])) > limit:
+            break
+        words.append(word)
+    while len(words) > 1 and words[-1].lower().strip(",;-") in _TRAILING:
+        words.pop()
+    kept = " ".join(words).rstrip(",;:- ")
+    return kept or text[:limit]
 
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -240,16 +305,16 @@ _HEADER_FILL = PatternFill("solid", fgColor="2F3B47")
 def _add_sheet(book: Workbook, title: str, df: pd.DataFrame) -> None:
     sheet = book.create_sheet(title)
     columns = [str(c) for c in df.columns]
+    values = [_xlsx_column(df.iloc[:, i]) for i in range(df.shape[1])]
     widths = [len(c) for c in columns]
-    rows = [[_xlsx_value(v) for v in row] for row in df.itertuples(index=False, name=None)]
-    for row in rows[:200]:
-        for i, value in enumerate(row):
+    for i, column in enumerate(values):
+        for value in column[:200]:
             widths[i] = max(widths[i], len(str(value)) if value is not None else 0)
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
     sheet.freeze_panes = "A2"
     if columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
     header = []
     for name in columns:
         cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
@@ -257,8 +322,20 @@ def _add_sheet(book: Workbook, title: str, df: pd.DataFrame) -> None:
         cell.alignment = Alignment(vertical="center")
         header.append(cell)
     sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    for row in zip(*values, strict=True):
+        cells = []
+        for name, value in zip(columns, row, strict=True):
+            fmt = number_format(name, value)
+            if fmt is None:
+                cells.append(value)
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = fmt
+                cells.append(cell)
+        sheet.append(cells)
+    if not columns:
+        for _ in range(len(df)):
+            sheet.append([])
 
 
 def workbook_sheets(result: AuditResult) -> list[tuple[str, pd.DataFrame]]:

@@ -204,5 +204,5 @@ def test_me_answers_through_the_signed_in_users_own_calendar(tmp_path):
 def csv_rows(path: Path) -> list[dict[str, str]]:
     import csv
 
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
