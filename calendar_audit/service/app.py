@@ -215,13 +215,13 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
         """person_week.csv of the team page, written as ``report`` writes it."""
         team = visible_team(call)
         try:
-            text = views.team_csv(state, call.conn, team, dates(call))
+            content = views.team_csv(state, call.conn, team, dates(call))
         except BadDates:
             return page(call, "error.html.j2", 400, title="Dates not understood",
                         message="Give both dates as YYYY-MM-DD, the first not after the last.")
         except CalendarAuditError as exc:
             return page(call, "error.html.j2", 503, title="Not available yet", message=unavailable(exc))
-        return Response(text, media_type="text/csv; charset=utf-8", headers={
+        return Response(content, media_type="text/csv; charset=utf-8", headers={
             **HEADERS, "Content-Disposition": 'attachment; filename="person_week.csv"'})
 
     def policy_get(call: Call) -> Response:

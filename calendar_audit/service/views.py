@@ -136,14 +136,14 @@ def team_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings,
             "policy_version": version}
 
 
-def team_csv(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, window: Any = None) -> str:
-    """The team page's person_week.csv, as ``report`` writes it."""
-    from ..writers.tables import person_week_table, to_text_frame
+def team_csv(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, window: Any = None) -> bytes:
+    """The team page's person_week.csv, byte for byte as ``report`` writes it."""
+    from ..writers.tables import person_week_table, table_csv_bytes
 
     window = window or state.past_window()
     slots, version = policy_of(state, conn, team)
     result = state.team_result(team, window, slots, version)
-    return to_text_frame(person_week_table(result.person_week)).to_csv(index=False, lineterminator="\n")
+    return table_csv_bytes(person_week_table(result.person_week))
 
 
 # --- /teams/{name}/policy -------------------------------------------------------------------------------------

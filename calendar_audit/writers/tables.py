@@ -82,18 +82,25 @@ def replacing(path: Path) -> Iterator[Path]:
         raise
 
 
+def csv_lines(df: pd.DataFrame) -> Iterator[str]:
+    """A table as CSV text in chunks (a header row, no index, formulas neutralised, whole columns at a time)."""
+    yield csv_header([str(c) for c in df.columns]) + "\n"
+    for first in range(0, len(df), _CSV_CHUNK_ROWS):
+        chunk = df.iloc[first : first + _CSV_CHUNK_ROWS]
+        columns = [csv_column(chunk.iloc[:, i]) for i in range(chunk.shape[1])]
+        yield "\n".join(map(",".join, zip(*columns, strict=True))) + "\n" if columns else "\n" * len(chunk)
+
+
+def table_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes ``write_table_csv`` writes (UTF-8 with a BOM), for a download that equals the file."""
+    return "".join(csv_lines(df)).encode(CSV_ENCODING)
+
+
 def write_table_csv(df: pd.DataFrame, path: Path) -> Path:
     """Write a table as CSV (UTF-8 with a BOM, a header row, no index, formulas neutralised); returns the path."""
     path = Path(path)
     with replacing(path) as tmp, tmp.open("w", encoding=CSV_ENCODING, newline="") as fh:
-        fh.write(csv_header([str(c) for c in df.columns]) + "\n")
-        for first in range(0, len(df), _CSV_CHUNK_ROWS):
-            chunk = df.iloc[first : first + _CSV_CHUNK_ROWS]
-            columns = [csv_column(chunk.iloc[:, i]) for i in range(chunk.shape[1])]
-            if columns:
-                fh.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
-            else:
-                fh.write("\n" * len(chunk))
+        fh.writelines(csv_lines(df))
     return path
 
 

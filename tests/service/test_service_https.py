@@ -54,11 +54,11 @@ def test_sign_in_sync_team_page_and_a_delegated_decline_over_https(tls, tmp_path
         return c
 
     boss = sign_in(BOSS)
-    served = boss.get("/teams/evolve/person_week.csv?from=2026-10-05&to=2026-10-18").text
+    served = boss.get("/teams/evolve/person_week.csv?from=2026-10-05&to=2026-10-18").content
     out = tmp_path / "report"
     assert main(["report", "--config", str(path), "--source", "store", "--from", "2026-10-05", "--to", "2026-10-18",
                  "--out", str(out), "--format", "csv"], Context(today=NOW.date())) == 0
-    assert served == (out / "person_week.csv").read_text(encoding="utf-8")
+    assert served == (out / "person_week.csv").read_bytes()
 
     amy = sign_in(AMY)
     home = amy.get("/")

@@ -142,11 +142,11 @@ def test_the_team_page_equals_report_from_the_store_to_the_hundredth(world, tmp_
     code = main(["report", "--config", str(world["path"]), "--source", "store", "--from", "2026-10-05",
                  "--to", "2026-10-18", "--out", str(out), "--format", "csv"], Context(today=NOW.date()))
     assert code == 0
-    report_csv = (out / "person_week.csv").read_text(encoding="utf-8")
+    report_csv = (out / "person_week.csv").read_bytes()
     served = manager.get("/teams/evolve/person_week.csv?from=2026-10-05&to=2026-10-18")
     assert served.headers["content-type"].startswith("text/csv")
-    assert served.text == report_csv  # every figure, to 4 decimals
-    rows = list(csv.DictReader(io.StringIO(report_csv)))
+    assert served.content == report_csv  # every figure, to 4 decimals; the same bytes (BOM included)
+    rows = list(csv.DictReader(io.StringIO(report_csv.decode("utf-8-sig"))))
     assert {r["person"] for r in rows} == {AMY, BEN, CARA}
     amy_direct = sum(float(r["direct_work_hours"]) for r in rows if r["person"] == AMY)
     assert amy_direct == pytest.approx(15.0, abs=0.005)  # ten 1.5 h visits, to the hundredth
