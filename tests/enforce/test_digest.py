@@ -101,7 +101,7 @@ def test_dry_run_writes_one_message_each_with_reports_figures_and_no_subject_or_
                      "--out", str(tmp_path / "report"))
     assert code == 0
     rows = {(r["person"], r["week_start"]): r for r in csv.DictReader(
-        (tmp_path / "report" / "person_week.csv").open(encoding="utf-8"))}
+        (tmp_path / "report" / "person_week.csv").open(encoding="utf-8-sig"))}
     for who, html in ((AMY, amy), (BEN, ben)):
         row = rows[(who, "2026-10-26")]
         for column in ("direct_work_hours", "meeting_hours", "visit_ready_hours"):

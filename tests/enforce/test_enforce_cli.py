@@ -178,7 +178,7 @@ def test_statutory_self_organised_answered_and_past_invitations_are_never_touche
     fake = fake_team()
     synced(tmp_path, fake)
     code, _, _ = run(tmp_path, fake, Writes())
-    rows = list(csv.DictReader((tmp_path / "out" / "enforcement_plan.csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader((tmp_path / "out" / "enforcement_plan.csv").open(encoding="utf-8-sig")))
     assert code == 0
     assert {(r["person"], r["event_id"], r["action"], r["outcome"]) for r in rows} == {
         (AMY, "AAMk-new", "decline", "would_send"), (BEN, "BEN-new", "decline", "would_send")}
