@@ -1,7 +1,8 @@
 """The demo service in a real headless Chromium against a real uvicorn server on 127.0.0.1.
 
 A practitioner signs in, sees their week, declines a suggestion (the demo journal records it), sees what enforcement
-did for them and accepts it after all, chooses a lower preference, is refused another team's page and signs out; a manager edits a slot, previews it, saves it and sees the new version on the team page.
+did for them and accepts it after all, chooses a lower preference, is refused another team's page and signs out;
+a manager edits a slot, previews it, saves it and sees the new version on the team page.
 Screenshots at 1400 and 390 px go to tests/screenshots/.
 """
 

@@ -149,6 +149,9 @@ def test_a_version_saved_on_the_policy_page_changes_what_enforcement_plans(demo_
     assert r.headers["location"] == "/teams/demo/policy?saved=2"
     assert planned() == {"tentative"}
     assert [s.enforce for s in team_policy(demo_state.settings, team)] == ["tentative"]
+    history = text_of(m.get("/teams/demo/policy").text)
+    assert "direct-work-mornings (tue, thu 09:30-12:30) enforce tentative" in history
+    assert "direct-work-mornings (tue, thu 09:30-12:30) enforce decline" in history
 
 
 # --- a saved version and the command line ------------------------------------------------------------------------
@@ -167,6 +170,34 @@ def test_enforce_command_plans_with_the_newest_saved_version_and_the_settings_wi
     conn.close()
     code, out, _ = cli.run(tmp_path, fake, cli.Writes())
     assert code == 0 and "tentative" in out and "2 to answer" in out
+
+
+def test_slots_check_measures_the_newest_saved_version_and_the_settings_without_one(tmp_path):
+    from rich.console import Console
+
+    from calendar_audit.cli import main
+    from calendar_audit.commands.options import Context
+
+    cli = enforcement_cli()
+    config = cli.write_config(tmp_path)
+
+    def check() -> str:
+        out = Console(record=True, width=220)
+        ctx = Context(today=cli.TODAY, console=out, err=Console(record=True, width=220), now=lambda: cli.NOW)
+        code = main(["slots", "check", "--config", str(config), "--source", "store", "--from", "2026-10-26",
+                     "--to", "2026-11-08", "--allow-small-team"], ctx)
+        assert code == 0, out.export_text()
+        return out.export_text()
+
+    cli.synced(tmp_path, cli.fake_team())
+    assert "direct-work-mornings: tue, thu 09:30-12:30" in check()  # no version saved: the settings' slots
+    conn = sqlite3.connect(tmp_path / "store.sqlite3")
+    with conn:
+        save(conn, "evolve", [{"name": "visit-afternoons", "days": ["wed"], "start": "13:00", "end": "16:00",
+                               "allow": ["direct_work"]}], "mo.khan@council.gov.uk", datetime(2026, 11, 1, tzinfo=UTC))
+    conn.close()
+    text = check()
+    assert "visit-afternoons: wed 13:00-16:00" in text and "direct-work-mornings" not in text
 
 
 # --- the scheduler ---------------------------------------------------------------------------------------------------
