@@ -20,7 +20,7 @@ from httpx import Response
 from service_helpers import MANAGER, OTHER, PRACTITIONER, Clock, text_of
 
 from calendar_audit.enforce import enforce_async
-from calendar_audit.service.enforcement import demo_arrivals, demo_now
+from calendar_audit.service.enforcement import accept_after_all, demo_arrivals, demo_now, home_section
 from calendar_audit.service.scheduler import Scheduler
 from calendar_audit.service.state import ServiceState
 from calendar_audit.settings import load_settings
@@ -237,6 +237,20 @@ def test_a_scheduled_sync_is_followed_by_enforcement_and_one_digest_per_person_a
     assert run(second) == "ok"
     assert second.answers == [] and sorted(mails) == [cli.AMY, cli.BEN]
     assert scheduler.steps[-1].detail == "week of 26 Oct 2026: 0 sent, 2 sent before"
+    # what Amy's page lists, and her Accept after all: one accept sent with application permission, once
+    conn = sqlite3.connect(state.store)
+    [entry] = home_section(state, conn, cli.AMY, [])["items"]
+    assert (entry.meeting, entry.did, entry.proposed, entry.can_undo) == (
+        "Tue 3 Nov 10:00-11:00", "Declined", "Tue 3 Nov 15:00-16:00", True)
+    undo = cli.Writes()
+    with respx.mock(assert_all_called=False) as router:
+        router.post(url__regex=cli.ANSWER).mock(side_effect=undo.single)
+        router.route().mock(side_effect=fake.respond)
+        assert accept_after_all(state, cli.AMY, "AAMk-new") == "sent"
+        assert accept_after_all(state, cli.AMY, "AAMk-new") == "already_undone"
+    assert [(m, e, a) for m, e, a, _ in undo.answers] == [(cli.AMY, "AAMk-new", "accept")]
+    [entry] = home_section(state, conn, cli.AMY, [])["items"]
+    assert entry.undone and not entry.can_undo
 
 
 def test_a_failing_enforcement_is_recorded_and_the_sync_still_counts(tmp_path, monkeypatch):
