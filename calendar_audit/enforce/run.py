@@ -6,14 +6,17 @@ The library API (the command and the service's pages call these; nothing else is
   for invitations in protected slots; ``run.decisions`` each carry their outcome, ``run.failures`` the mailboxes
   that refused (the rest proceed).
 - ``undo(settings, person, event_id, now=...) -> str``: accept an invitation enforcement answered, once
-  (application permission); returns ``sent``, ``already_undone``, ``not_enforced`` or ``failed: ...``.
+  (application permission); returns ``sent``, ``already_undone``, ``not_enforced`` or ``failed: ...``
+  (``demo=True``: nothing is sent, ``demo``).
 - ``get_preference(settings, person) -> str`` / ``set_preference(settings, person, level, now=...)``: the person's
   own level (``off``, ``notify``, ``tentative``, ``decline``; ``""`` = follow the policy).
 - ``actions_for(settings, person, since=None, until=None) -> list[JournalEntry]``: what enforcement did for them.
 
-Events come from the store that ``sync`` fills (this week's Monday to three weeks ahead, inside sync's default
-window); changeKeys come from the store's ``event_versions``. A source's data may be passed in instead
-(``data=``), e.g. for a preview without a store.
+The policy is the team's in force (``slots.saved.team_policy``: the newest version saved on the service's policy
+page, else the settings' ``[[teams.protected_slots]]``). ``demo=True`` (``serve --demo``) plans without contacting
+Microsoft and journals the plan with the outcome ``demo``. Events come from the store that ``sync`` fills (this
+week's Monday to three weeks ahead, inside sync's default window); changeKeys come from the store's
+``event_versions``. A source's data may be passed in instead (``data=``), e.g. for a preview without a store.
 """
 
 from __future__ import annotations

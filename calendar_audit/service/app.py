@@ -180,7 +180,11 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
         if item is None:  # only your own enforcement answers can be undone
             raise Denied
         if item.can_undo:
-            undo(state, call.viewer.person, event_id)
+            try:
+                undo(state, call.viewer.person, event_id)  # a refusal is journalled as failed and shown on /
+            except CalendarAuditError as exc:  # no sign-in settings, Graph unreachable: nothing was sent
+                return page(call, "error.html.j2", 503, title="Not sent",
+                            message=f"The acceptance was not sent: {exc}")
         return RedirectResponse("/#enforcement", status_code=303, headers=HEADERS)
 
     def choose_level(call: Call, form: Any) -> Response:

@@ -137,6 +137,7 @@ class Entry:
     can_undo: bool
     undone: bool
     outcome: str
+    undo_failed: str = ""  # the last Accept after all that was not sent (it may be tried again)
 
 
 def _span(start: pd.Timestamp | None, end: pd.Timestamp | None, tz: str) -> str:
@@ -152,7 +153,12 @@ def home_section(state: ServiceState, conn: sqlite3.Connection, person: str, slo
         ensure_demo_enforced(state)
     tz = state.settings.timezone
     since = pd.Timestamp(state.now()).tz_convert("UTC") - pd.Timedelta(weeks=8) if not state.demo else None
-    entries = [e for e in journal.entries(conn, person, since) if e.action != journal.UNDO]
+    found = journal.entries(conn, person, since)
+    undo_failed: dict[str, str] = {}
+    for e in reversed(found):  # oldest first: the newest attempt decides
+        if e.action == journal.UNDO:
+            undo_failed[e.event_id] = e.outcome if e.outcome.startswith("failed") else ""
+    entries = [e for e in found if e.action != journal.UNDO]
     items = []
     for e in entries:
         failed = e.outcome.startswith("failed")
@@ -163,7 +169,7 @@ def home_section(state: ServiceState, conn: sqlite3.Connection, person: str, slo
         items.append(Entry(e.event_id, f"{at:%a} {at.day} {at:%b %H:%M}", _span(e.start, e.end, tz), did,
                            WHY_WORDS.get(e.why, ""), _span(e.proposed_start, e.proposed_end, tz),
                            e.action in ("decline", "tentative") and e.outcome in journal.SENT and not e.undone,
-                           e.undone, e.outcome))
+                           e.undone, e.outcome, undo_failed.get(e.event_id, "")))
     policy = max((s.enforce for s in slots), key=ENFORCE_LEVELS.index, default="")
     chosen = journal.get_preference(conn, person)
     return {"items": items, "policy": policy, "chosen": chosen,

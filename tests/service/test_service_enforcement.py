@@ -242,6 +242,13 @@ def test_a_scheduled_sync_is_followed_by_enforcement_and_one_digest_per_person_a
     [entry] = home_section(state, conn, cli.AMY, [])["items"]
     assert (entry.meeting, entry.did, entry.proposed, entry.can_undo) == (
         "Tue 3 Nov 10:00-11:00", "Declined", "Tue 3 Nov 15:00-16:00", True)
+    with respx.mock(assert_all_called=False) as router:  # the mailbox refuses: journalled, shown, tried again
+        router.post(url__regex=cli.ANSWER).mock(return_value=Response(403, json=cli.graph_fake.error_body(
+            "ErrorAccessDenied")))
+        router.route().mock(side_effect=fake.respond)
+        assert accept_after_all(state, cli.AMY, "AAMk-new").startswith("failed: ")
+    [entry] = home_section(state, conn, cli.AMY, [])["items"]
+    assert entry.can_undo and entry.undo_failed.startswith("failed: ") and "ErrorAccessDenied" in entry.undo_failed
     undo = cli.Writes()
     with respx.mock(assert_all_called=False) as router:
         router.post(url__regex=cli.ANSWER).mock(side_effect=undo.single)
@@ -250,7 +257,7 @@ def test_a_scheduled_sync_is_followed_by_enforcement_and_one_digest_per_person_a
         assert accept_after_all(state, cli.AMY, "AAMk-new") == "already_undone"
     assert [(m, e, a) for m, e, a, _ in undo.answers] == [(cli.AMY, "AAMk-new", "accept")]
     [entry] = home_section(state, conn, cli.AMY, [])["items"]
-    assert entry.undone and not entry.can_undo
+    assert entry.undone and not entry.can_undo and not entry.undo_failed
 
 
 def test_a_failing_enforcement_is_recorded_and_the_sync_still_counts(tmp_path, monkeypatch):
