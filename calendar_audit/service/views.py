@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..enforce import journal
+from ..enforce.engine import WRITES
 from ..errors import SlotError
 from ..privacy import group_withheld, names_of
 from ..settings import TeamSettings
@@ -22,6 +24,7 @@ from .state import ServiceState
 
 ANSWERS = {"decline": "decline", "tentative": "tentativelyAccept", "keep": "keep"}
 ANSWER_WORDS = {"decline": "Declined", "tentativelyAccept": "Answered tentative", "keep": "Kept"}
+ENFORCED_WORDS = {"decline": "Declined", "tentative": "Answered tentative"}
 WEEK_COLUMNS = ("week_start", "working_hours", "direct_work_hours", "meeting_hours", "statutory_meeting_hours",
                 "training_hours", "travel_hours", "admin_hours", "other_hours", "after_hours_hours",
                 "direct_work_pct", "meeting_pct")
@@ -77,9 +80,9 @@ def home(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> dict[
                 "slots": [s.describe() for s in slots]}
     from .enforcement import home_section
 
+    enforcement = home_section(state, conn, viewer.person, slots)  # first: the demo's run is made here
     return {"team": team, "window": window, "totals": totals, "weeks": weeks, "kept": kept,
-            "suggestions": suggestions(state, conn, team, viewer.person, slots, version),
-            "enforcement": home_section(state, conn, viewer.person, slots)}
+            "suggestions": suggestions(state, conn, team, viewer.person, slots, version), "enforcement": enforcement}
 
 
 def enforcement_entries(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> list[Any]:
@@ -111,6 +114,8 @@ def suggestions(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
     if found is None:
         return {"window": window, "items": [], "missing": True}
     done = records.answered(conn, person)
+    by_enforcement = {e.event_id: e.action for e in journal.entries(conn, person)
+                      if e.action in WRITES and e.outcome in journal.SENT and not e.undone}
     items = []
     for row in found.itertuples(index=False):
         s, e = row.start.tz_convert(window.tz), row.end.tz_convert(window.tz)
@@ -120,7 +125,9 @@ def suggestions(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
         action, outcome = done.get(str(row.event_id), ("", ""))
         item = Suggestion(str(row.event_id), f"{s:%a} {s.day} {s:%b %H:%M}-{e:%H:%M}", purpose,
                           [LABELS[c] for c in str(row.reasons).split(";") if c], str(row.reply), float(row.hours))
-        if action and not outcome.startswith("failed"):
+        if str(row.event_id) in by_enforcement:  # answered for you under the policy (listed further down)
+            item.answer = f"{ENFORCED_WORDS[by_enforcement[str(row.event_id)]]} for you by enforcement"
+        elif action and not outcome.startswith("failed"):
             item.answer = ANSWER_WORDS.get(action, action)
         elif outcome.startswith("failed"):
             item.failed = outcome

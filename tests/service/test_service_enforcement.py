@@ -62,8 +62,12 @@ def section(html: str, name: str) -> str:
 def test_practitioner_sees_what_enforcement_did_when_and_the_proposed_time_never_the_subject(demo_client, demo_state):
     c = demo_client()
     c.sign_in_demo(PRACTITIONER)
-    html = section(c.get("/").text, "enforcement")
+    full = c.get("/").text
+    html = section(full, "enforcement")
     [(event_id, action, outcome)] = journal_rows(demo_state, PRACTITIONER)
+    # the same meeting among the suggestions is shown as answered, with no buttons of its own
+    assert "Declined for you by enforcement." in text_of(section(full, "suggestions"))
+    assert f'name="event_id" value="{event_id}"' not in section(full, "suggestions")
     assert (action, outcome) == ("decline", "demo")
     text = text_of(html)
     assert "Thu 29 Oct 10:00-11:00 Declined (demo: nothing sent) · on Mon 26 Oct 07:00" in text
