@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "enforce", help="answer invitations that land in protected slots (tentative or decline, with a better time)",
         description="Find invitations that are new or changed since the last run and land in a protected slot "
         "they are not allowed in, and answer each as the slot's enforce level and the person's own preference "
-        "allow, proposing the nearest time free for both. Reads the synced store; nothing is sent without "
+        "allow, proposing the nearest time free for both. The slots are the team's policy in force: the newest "
+        "version saved on the service's policy page, else protected_slots in the settings. Reads the synced "
+        "store; nothing is sent without "
         "--apply; every write is recorded in the audit log and the store's journal.")
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="settings file (default: ./calendar-audit.toml when present)")

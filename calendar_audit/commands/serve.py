@@ -16,8 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve", help="the web service: your week, team pages and slot policy, behind Microsoft sign-in",
         description="Serve the pages (/, /teams/NAME, /teams/NAME/policy, /status, /healthz) behind Microsoft "
-        "sign-in, and sync the teams' calendars into the store every sync.interval_minutes. With --demo: the "
-        "built-in demo team behind a demo sign-in page (no password, no Microsoft), on 127.0.0.1 only.",
+        "sign-in, and sync the teams' calendars into the store every sync.interval_minutes; after each team's "
+        "sync, enforcement answers new invitations in protected slots and, when due (digest.enabled), the weekly "
+        "digest is sent. With --demo: the built-in demo team behind a demo sign-in page (no password, no "
+        "Microsoft; enforcement is journalled, nothing is sent), on 127.0.0.1 only.",
     )
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="settings file (default: ./calendar-audit.toml when present)")

@@ -22,7 +22,7 @@ from ..frame import MailboxFailure
 from ..metrics import AuditResult
 from ..privacy import Names, group_withheld, names_of, private
 from ..settings import Settings
-from ..slots import Slot, load_slots, parse_slots, slots_from_team
+from ..slots import Slot, load_slots, parse_slots
 from ..slots.compliance import SlotResult, compliance_csv, measure_slots, violations_csv
 from ..slots.sections import policy_sections
 from ..sources import SourceRequest, load_source
@@ -78,12 +78,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_slots_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slots", type=Path, metavar="FILE",
-                   help="protected-slot policy: a TOML file of [[slot]] tables (default: the team's "
-                   "protected_slots in the settings; the demo team's own policy for the demo)")
+                   help="protected-slot policy: a TOML file of [[slot]] tables (default: the team's policy, the "
+                   "newest version saved on the service's policy page, else protected_slots in the settings; the "
+                   "demo team's own policy for the demo)")
 
 
 def policy_of(args: argparse.Namespace, settings: Settings, kind: str, categories: tuple[str, ...]) -> list[Slot]:
-    """The policy: --slots FILE, else the demo's for the demo source, else the team's protected_slots; [] if none."""
+    """The policy: --slots FILE, else the demo's for the demo source, else the team's (the newest version saved on
+    the service's policy page, else its protected_slots); [] if none."""
     path = getattr(args, "slots", None)
     if path is not None:
         return load_slots(path, categories)
@@ -92,10 +94,9 @@ def policy_of(args: argparse.Namespace, settings: Settings, kind: str, categorie
 
         return parse_slots(demo_slots_toml(), "the demo team's policy", categories)
     if settings.teams:
-        team = settings.team(getattr(args, "team", None))
-        if team.protected_slots:
-            where = str(settings._config_file) if settings._config_file else "settings"
-            return slots_from_team(team, where, categories)
+        from ..slots.saved import team_policy
+
+        return team_policy(settings, settings.team(getattr(args, "team", None)), categories)
     return []
 
 

@@ -2,7 +2,8 @@
 
 The journal has one row per decision acted on: a write sent or failed, a notification noted, an undo. It holds
 ids, times and levels, never a subject. A (person, event id, changeKey) with an outcome ``sent`` or ``noted`` is
-decided: later runs leave that version alone.
+decided: later runs leave that version alone. ``serve --demo`` journals its answers as ``demo`` (counted as sent;
+nothing is sent).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from ..errors import InputError
 from ..slots.policy import ENFORCE_LEVELS
 from .engine import WRITES, Decision, History
 
-DECIDED = ("sent", "noted")
+SENT = ("sent", "demo")  # an answer sent; in ``serve --demo`` one recorded as sent (nothing reaches Microsoft)
+DECIDED = (*SENT, "noted")
 UNDO = "accept"
 
 
@@ -37,7 +39,7 @@ def history(conn: sqlite3.Connection, people: Sequence[str]) -> History:
         f"WHERE lower(person) IN ({marks})", [p.lower() for p in people]).fetchall() if people else []
     decided = frozenset((p.lower(), e, k) for p, e, k, _s, a, o, _at in rows if o in DECIDED and a != UNDO)
     writes = tuple((p.lower(), s, pd.Timestamp(at)) for p, _e, _k, s, a, o, at in rows
-                   if a in WRITES and o == "sent")
+                   if a in WRITES and o in SENT)
     return History(decided, writes)
 
 
@@ -74,7 +76,7 @@ def entries(conn: sqlite3.Connection, person: str, since: pd.Timestamp | None = 
     rows = conn.execute(
         "SELECT event_id, slot, action, why, outcome, start_ns, end_ns, proposed_start_ns, proposed_end_ns, at "
         "FROM enforcement_journal WHERE person=? ORDER BY id DESC", (person.lower(),)).fetchall()
-    undone = {r[0] for r in rows if r[2] == UNDO and r[4] == "sent"}
+    undone = {r[0] for r in rows if r[2] == UNDO and r[4] in SENT}
     out = []
     for event_id, slot, action, why, outcome, s, e, ps, pe, at in rows:
         when = pd.Timestamp(at)
@@ -89,8 +91,8 @@ def undo_state(conn: sqlite3.Connection, person: str, event_id: str) -> tuple[bo
     """(enforcement answered it, already undone, its slot) for one of the person's events."""
     rows = conn.execute("SELECT action, outcome, slot FROM enforcement_journal WHERE person=? AND event_id=? "
                         "ORDER BY id", (person.lower(), event_id)).fetchall()
-    answered = [r for r in rows if r[0] in WRITES and r[1] == "sent"]
-    undone = any(r[0] == UNDO and r[1] == "sent" for r in rows)
+    answered = [r for r in rows if r[0] in WRITES and r[1] in SENT]
+    undone = any(r[0] == UNDO and r[1] in SENT for r in rows)
     return bool(answered), undone, answered[-1][2] if answered else ""
 
 

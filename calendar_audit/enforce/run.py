@@ -6,14 +6,17 @@ The library API (the command and the service's pages call these; nothing else is
   for invitations in protected slots; ``run.decisions`` each carry their outcome, ``run.failures`` the mailboxes
   that refused (the rest proceed).
 - ``undo(settings, person, event_id, now=...) -> str``: accept an invitation enforcement answered, once
-  (application permission); returns ``sent``, ``already_undone``, ``not_enforced`` or ``failed: ...``.
+  (application permission); returns ``sent``, ``already_undone``, ``not_enforced`` or ``failed: ...``
+  (``demo=True``: nothing is sent, ``demo``).
 - ``get_preference(settings, person) -> str`` / ``set_preference(settings, person, level, now=...)``: the person's
   own level (``off``, ``notify``, ``tentative``, ``decline``; ``""`` = follow the policy).
 - ``actions_for(settings, person, since=None, until=None) -> list[JournalEntry]``: what enforcement did for them.
 
-Events come from the store that ``sync`` fills (this week's Monday to three weeks ahead, inside sync's default
-window); changeKeys come from the store's ``event_versions``. A source's data may be passed in instead
-(``data=``), e.g. for a preview without a store.
+The policy is the team's in force (``slots.saved.team_policy``: the newest version saved on the service's policy
+page, else the settings' ``[[teams.protected_slots]]``). ``demo=True`` (``serve --demo``) plans without contacting
+Microsoft and journals the plan with the outcome ``demo``. Events come from the store that ``sync`` fills (this
+week's Monday to three weeks ahead, inside sync's default window); changeKeys come from the store's
+``event_versions``. A source's data may be passed in instead (``data=``), e.g. for a preview without a store.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from ..frame import MailboxFailure, SourceData, WorkingHours
 from ..metrics import leave_days
 from ..rules import load_rules
 from ..settings import Settings, TeamSettings
-from ..slots import Slot, slot_occurrences, slots_from_team
+from ..slots import Slot, slot_occurrences
+from ..slots.saved import team_policy
 from ..sources.graph_client import GraphClient, Sleep
 from ..sources.store import connect, read_store, store_path, transaction
 from ..sources.versions import read_versions
@@ -47,8 +51,8 @@ from .engine import Availability, Decision, Interval, Version, plan, propose, se
 from .notes import note_for
 
 WEEKS_AHEAD = 3  # this week and three more: inside sync's default window (four weeks ahead)
-NO_POLICY = ("no protected-slot policy: add [[teams.protected_slots]] tables to the team in the settings file "
-             "(enforcement answers invitations that land in them)")
+NO_POLICY = ("no protected-slot policy: add [[teams.protected_slots]] tables to the team in the settings file, "
+             "or save one on the service's policy page (enforcement answers invitations that land in them)")
 
 
 @dataclass
@@ -67,8 +71,8 @@ def enforcement_window(settings: Settings, today: date) -> Window:
 
 
 def team_slots(settings: Settings, team: TeamSettings, categories: Sequence[str]) -> list[Slot]:
-    where = str(settings._config_file) if settings._config_file else "settings"
-    return slots_from_team(team, where, categories) if team.protected_slots else []
+    """The team's policy in force: the newest version saved on the service's policy page, else the settings'."""
+    return team_policy(settings, team, categories)
 
 
 def _can_sign_in(settings: Settings) -> bool:
@@ -105,8 +109,13 @@ def availability(decision: Decision, events: pd.DataFrame, occurrences: pd.DataF
 async def enforce_async(settings: Settings, team: TeamSettings | str | None = None, *, now: pd.Timestamp,
                         apply: bool = False, data: SourceData | None = None, log: AuditLog | None = None,
                         transport: httpx.AsyncBaseTransport | None = None, tokens: AccessTokenProvider | None = None,
-                        sleep: Sleep = asyncio.sleep) -> EnforcementRun:
-    """Plan the answers for the team's invitations in protected slots; with ``apply``, send and journal them."""
+                        sleep: Sleep = asyncio.sleep, demo: bool = False) -> EnforcementRun:
+    """Plan the answers for the team's invitations in protected slots; with ``apply``, send and journal them.
+
+    ``demo`` (``serve --demo``): nothing contacts Microsoft (no free/busy, no answer); the plan is journalled as if
+    applied, each answer with the outcome ``demo`` and each notification ``noted``, so ``/`` can show and undo it.
+    """
+    apply = apply and not demo
     team = team if isinstance(team, TeamSettings) else settings.team(team)
     now = pd.Timestamp(now).tz_convert("UTC")
     rules = load_rules(settings.rule_paths())
@@ -134,7 +143,8 @@ async def enforce_async(settings: Settings, team: TeamSettings | str | None = No
     writes = [d for d in decisions if d.writes]
     async with AsyncExitStack() as stack:
         client: GraphClient | None = None
-        if apply or (writes and _can_sign_in(settings)):  # a dry run without sign-in settings reads no free/busy
+        # a dry run without sign-in settings reads no free/busy; the demo never contacts Microsoft
+        if not demo and (apply or (writes and _can_sign_in(settings))):
             client = await stack.enter_async_context(GraphClient(settings, transport=transport, tokens=tokens,
                                                                  sleep=sleep))
         busy: dict[tuple[str, str], list[Interval] | None] = {}
@@ -146,6 +156,10 @@ async def enforce_async(settings: Settings, team: TeamSettings | str | None = No
                                      and _domain(d.organizer) in tenant})
                 found = await organiser_busy(client, person, organisers, window.start, window.end)
                 busy.update({(person, o): v for o, v in found.items()})
+        elif writes and demo:  # the demo's organisers are busy as their calendars in the data say (else free)
+            for d in writes:
+                theirs = events[(events["person"].str.lower() == d.organizer.lower()) & events["counted"]]
+                busy[(d.person, d.organizer)] = sorted(zip(theirs["start"], theirs["end"], strict=True))
         planned = []
         for d in decisions:
             if d.writes:
@@ -162,6 +176,8 @@ async def enforce_async(settings: Settings, team: TeamSettings | str | None = No
             d = replace(d, note=note_for(d, settings.timezone, settings.enforce.templates))
             if d.why == "daily_cap":
                 d = replace(d, outcome="held")
+            elif demo:
+                d = replace(d, outcome="demo" if d.writes else "noted")
             elif not apply:
                 d = replace(d, outcome="would_send" if d.writes else "would_note")
             elif not d.writes:
@@ -175,7 +191,7 @@ async def enforce_async(settings: Settings, team: TeamSettings | str | None = No
             done = await send_answers(client, to_send, log, failures)
             by_id = dict(zip(sent, done, strict=True))
             planned = [by_id.get(id(d), d) for d in planned]
-    if apply:
+    if apply or demo:
         with connect(path) as conn, transaction(conn):
             journal.record(conn, planned, now)
     return EnforcementRun(window, planned, failures, apply)
@@ -193,8 +209,11 @@ UNDO_NOTE = "Thank you for the invitation. I have looked at this again and will 
 
 async def undo_async(settings: Settings, person: str, event_id: str, *, now: pd.Timestamp,
                      log: AuditLog | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                     tokens: AccessTokenProvider | None = None, sleep: Sleep = asyncio.sleep) -> str:
-    """Accept an invitation enforcement answered for ``person``, once; journalled and audit-logged."""
+                     tokens: AccessTokenProvider | None = None, sleep: Sleep = asyncio.sleep,
+                     demo: bool = False) -> str:
+    """Accept an invitation enforcement answered for ``person``, once; journalled and audit-logged.
+
+    ``demo``: nothing is sent; the undo is journalled with the outcome ``demo`` (returned as such)."""
     from ..actions.enforcement import send_accept
 
     path = store_path(settings)
@@ -204,8 +223,12 @@ async def undo_async(settings: Settings, person: str, event_id: str, *, now: pd.
         return "not_enforced"
     if undone:
         return "already_undone"
-    async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
-        outcome = await send_accept(client, person, event_id, UNDO_NOTE, log or AuditLog(default_audit_log(settings)))
+    if demo:
+        outcome = "demo"
+    else:
+        async with GraphClient(settings, transport=transport, tokens=tokens, sleep=sleep) as client:
+            outcome = await send_accept(client, person, event_id, UNDO_NOTE,
+                                        log or AuditLog(default_audit_log(settings)))
     with connect(path) as conn:
         journal.record_undo(conn, person, event_id, slot, outcome, pd.Timestamp(now).tz_convert("UTC"))
     return outcome

@@ -167,6 +167,39 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
                                   "demo" if state.demo else "delegated", state.now())
         return RedirectResponse("/#suggestions", status_code=303, headers=HEADERS)
 
+    def accept_after_all(call: Call, form: Any) -> Response:
+        """Undo one answer enforcement sent for you: accept the invitation after all, once, journalled."""
+        from .enforcement import accept_after_all as undo
+
+        assert call.viewer is not None
+        event_id = str(form.get("event_id", ""))[:500]
+        if not call.viewer.member_of or not event_id:
+            raise Denied
+        mine = views.enforcement_entries(state, call.conn, call.viewer)
+        item = next((e for e in mine if e.event_id == event_id), None)
+        if item is None:  # only your own enforcement answers can be undone
+            raise Denied
+        if item.can_undo:
+            try:
+                undo(state, call.viewer.person, event_id)  # a refusal is journalled as failed and shown on /
+            except CalendarAuditError as exc:  # no sign-in settings, Graph unreachable: nothing was sent
+                return page(call, "error.html.j2", 503, title="Not sent",
+                            message=f"The acceptance was not sent: {exc}")
+        return RedirectResponse("/#enforcement", status_code=303, headers=HEADERS)
+
+    def choose_level(call: Call, form: Any) -> Response:
+        """Your own enforcement level (the team's policy caps it)."""
+        from .enforcement import LEVEL_WORDS
+        from .enforcement import choose_level as choose
+
+        assert call.viewer is not None
+        level = str(form.get("level", ""))
+        if not call.viewer.member_of or (level and level not in LEVEL_WORDS):
+            raise Denied
+        with transaction(call.conn):
+            choose(state, call.conn, call.viewer.person, level)
+        return RedirectResponse("/#preference", status_code=303, headers=HEADERS)
+
     def send_reply(call: Call, event_id: str, action: str, comment: str) -> str:
         """POST /me/events/{id}/{action} with the person's own delegated token, through the audit log."""
         from ..actions import AuditLog, default_audit_log
@@ -382,6 +415,8 @@ def create_app(state: ServiceState, *, scheduler: Scheduler | None = None, run_s
     routes = [
         Route("/", guarded(home)),
         Route("/answer", guarded(answer, post=True), methods=["POST"]),
+        Route("/enforcement/accept", guarded(accept_after_all, post=True), methods=["POST"]),
+        Route("/enforcement/preference", guarded(choose_level, post=True), methods=["POST"]),
         Route("/teams/{name}", guarded(team_page)),
         Route("/teams/{name}/person_week.csv", guarded(team_csv)),
         Route("/teams/{name}/policy", guarded(policy_get)),

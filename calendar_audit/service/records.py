@@ -6,39 +6,14 @@ settings file's ``[[teams.protected_slots]]``, which seed version 1 (the demo: t
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ..settings import Settings, TeamSettings
-from ..slots import Slot, validate_slots
+from ..slots.saved import PolicyVersion, plain, save, versions
 
-
-@dataclass(frozen=True)
-class PolicyVersion:
-    team: str
-    version: int
-    raw: list[dict[str, Any]]  # [[slot]] tables as saved (strings for times and dates)
-    saved_by: str
-    saved_at: str
-
-    def slots(self, categories: tuple[str, ...]) -> list[Slot]:
-        return validate_slots(self.raw, f"team {self.team!r} policy version {self.version}", categories)
-
-
-def _plain(table: dict[str, Any]) -> dict[str, Any]:
-    """A slot table with dates and times as the strings a slot file holds (TOML may give date objects)."""
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        if isinstance(value, date | datetime):
-            out[key] = value.isoformat()
-        elif hasattr(value, "strftime"):
-            out[key] = value.strftime("%H:%M")
-        else:
-            out[key] = value
-    return out
+__all__ = ["PolicyVersion", "current", "save", "seed_of", "versions"]  # the policy's rows: ..slots.saved
 
 
 def seed_of(settings: Settings, team: TeamSettings, demo: bool) -> tuple[list[dict[str, Any]], str]:
@@ -48,16 +23,11 @@ def seed_of(settings: Settings, team: TeamSettings, demo: bool) -> tuple[list[di
 
         from ..sources.demo import demo_slots_toml
 
-        return [_plain(t) for t in tomllib.loads(demo_slots_toml())["slot"]], "the demo team's policy"
+        # the demo shows enforcement at work: its slots decline (a slot's default is notify)
+        return [{**plain(t), "enforce": "decline"} for t in tomllib.loads(demo_slots_toml())["slot"]], \
+            "the demo team's policy"
     where = str(settings._config_file) if settings._config_file else "the settings"
-    return [_plain(t) for t in team.protected_slots], f"settings file ({where})"
-
-
-def versions(conn: sqlite3.Connection, team: str) -> list[PolicyVersion]:
-    """Every saved version, newest first."""
-    rows = conn.execute("SELECT team, version, slots, saved_by, saved_at FROM policy_versions WHERE team=? "
-                        "ORDER BY version DESC", (team,)).fetchall()
-    return [PolicyVersion(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+    return [plain(t) for t in team.protected_slots], f"settings file ({where})"
 
 
 def current(conn: sqlite3.Connection, settings: Settings, team: TeamSettings, demo: bool,
@@ -70,16 +40,6 @@ def current(conn: sqlite3.Connection, settings: Settings, team: TeamSettings, de
     if not raw:
         return None
     return save(conn, team.name, raw, by, now)
-
-
-def save(conn: sqlite3.Connection, team: str, raw: list[dict[str, Any]], who: str, now: datetime) -> PolicyVersion:
-    """A new version (validated by the caller) saved by ``who`` at ``now``."""
-    row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM policy_versions WHERE team=?", (team,)).fetchone()
-    version = int(row[0]) + 1
-    stamp = now.isoformat(timespec="seconds")
-    conn.execute("INSERT INTO policy_versions VALUES (?,?,?,?,?)",
-                 (team, version, json.dumps([_plain(t) for t in raw]), who, stamp))
-    return PolicyVersion(team, version, [_plain(t) for t in raw], who, stamp)
 
 
 # --- the response journal --------------------------------------------------------------------------------------

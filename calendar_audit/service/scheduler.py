@@ -1,10 +1,15 @@
-"""The scheduler in the service's process: a delta sync of every team every ``sync.interval_minutes``.
+"""The scheduler in the service's process: every ``sync.interval_minutes``, a delta sync of every team, then
+enforcement and (when due) the weekly digest for each team that synced.
 
 One run at a time (a run still going when the next is due is not doubled). A run syncs each team over the rolling
 window (``sync.window_weeks_back`` / ``window_weeks_ahead``) through the same ``sync`` the command uses, in a
 worker thread so pages keep answering. A failed run (or mailbox) is recorded for ``/status`` and simply tried again
-at the next interval; nothing it raises reaches the web app. On shutdown (uvicorn's SIGTERM) the loop stops waiting
-and a sync in flight is allowed to finish: each mailbox is its own transaction, so the store is never half-written.
+at the next interval; nothing it raises reaches the web app. After a team's sync, enforcement answers its new
+invitations in protected slots (``enforce_async(..., apply=True)``), then the weekly digest goes out when
+``digest.enabled`` and ``scheduled_week`` says a week is due (its journal sends nobody twice); each step's outcome is
+kept for ``/status`` (the last STEPS_KEPT), a failed step is tried again at the next run. On shutdown (uvicorn's
+SIGTERM) the loop stops waiting and a sync in flight is allowed to finish: each mailbox is its own transaction, so
+the store is never half-written.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from ..errors import CalendarAuditError
 from ..sources.store import connect, sync, transaction
 from ..window import rolling_window
 from . import records
+from .enforcement import StepRun, digest_team, enforce_team
 from .state import ServiceState
 
 log = logging.getLogger(__name__)
 
 SyncFunction = Callable[..., Any]
+STEPS_KEPT = 50
 
 
 class Scheduler:
@@ -33,6 +40,7 @@ class Scheduler:
     def __init__(self, state: ServiceState, sync_function: SyncFunction = sync) -> None:
         self.state = state
         self.sync_function = sync_function
+        self.steps: list[StepRun] = []  # enforcement and digest runs, oldest first (the last STEPS_KEPT)
         self.next_run: datetime | None = None
         self.running = False
         self._task: asyncio.Task[None] | None = None
@@ -97,6 +105,7 @@ class Scheduler:
                     records.record_mailbox(conn, team.name, failure.person, state.now(), failure.reason)
             synced += len(result.mailboxes)
             failed += len(result.failures)
+            self.after_sync(team)
         outcome = "failed" if errors and not synced else "partial" if errors or failed else "ok"
         with connect(state.store) as conn, transaction(conn):
             records.finish_run(conn, run, state.now(), outcome, "; ".join(errors)[:2000], synced, failed)
@@ -106,3 +115,15 @@ class Scheduler:
         except Exception as exc:  # a page will show the same problem; the run itself is done
             log.warning("building the pages after the sync failed: %s", exc.__class__.__name__)
         return outcome
+
+    def after_sync(self, team: Any) -> None:
+        """Enforcement, then the digest when due, for a team just synced; each recorded, neither raising."""
+        for name, step in (("enforcement", enforce_team), ("digest", digest_team)):
+            try:
+                done = step(self.state, team)
+            except Exception as exc:  # enforce_team and digest_team catch their own; this is a last guard
+                done = StepRun(team.name, name, self.state.now(), "failed", type(exc).__name__)
+            if done is not None:
+                if done.outcome == "failed":
+                    log.warning("%s for team %s failed", done.step, team.name)
+                self.steps = [*self.steps, done][-STEPS_KEPT:]

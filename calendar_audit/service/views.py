@@ -7,11 +7,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..enforce import journal
+from ..enforce.engine import WRITES
 from ..errors import SlotError
 from ..privacy import group_withheld, names_of
 from ..settings import TeamSettings
 from ..slots import FieldProblem, Slot, validate_slots
-from ..slots.policy import DAY_NAMES, STATUTORY
+from ..slots.policy import DAY_NAMES, ENFORCE_LEVELS, STATUTORY
 from ..slots.sections import compliance_section, slot_result
 from ..sources.store import transaction
 from ..suggest import LABELS
@@ -22,6 +24,7 @@ from .state import ServiceState
 
 ANSWERS = {"decline": "decline", "tentative": "tentativelyAccept", "keep": "keep"}
 ANSWER_WORDS = {"decline": "Declined", "tentativelyAccept": "Answered tentative", "keep": "Kept"}
+ENFORCED_WORDS = {"decline": "Declined", "tentative": "Answered tentative"}
 WEEK_COLUMNS = ("week_start", "working_hours", "direct_work_hours", "meeting_hours", "statutory_meeting_hours",
                 "training_hours", "travel_hours", "admin_hours", "other_hours", "after_hours_hours",
                 "direct_work_pct", "meeting_pct")
@@ -75,8 +78,21 @@ def home(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> dict[
         kept = {"hours": total, "kept": kept_hours, "pct": 100 * kept_hours / total if total else float("nan"),
                 "table": frame_view("Protected time kept, week by week", per_week, tz),
                 "slots": [s.describe() for s in slots]}
+    from .enforcement import home_section
+
+    enforcement = home_section(state, conn, viewer.person, slots)  # first: the demo's run is made here
     return {"team": team, "window": window, "totals": totals, "weeks": weeks, "kept": kept,
-            "suggestions": suggestions(state, conn, team, viewer.person, slots, version)}
+            "suggestions": suggestions(state, conn, team, viewer.person, slots, version), "enforcement": enforcement}
+
+
+def enforcement_entries(state: ServiceState, conn: sqlite3.Connection, viewer: Viewer) -> list[Any]:
+    """What enforcement did for the viewer (their own entries only), as ``/`` lists them."""
+    from .enforcement import home_section
+
+    team = team_named(state, viewer.member_of[0])
+    assert team is not None
+    slots, _ = policy_of(state, conn, team)
+    return list(home_section(state, conn, viewer.person, slots)["items"])
 
 
 @dataclass
@@ -98,6 +114,8 @@ def suggestions(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
     if found is None:
         return {"window": window, "items": [], "missing": True}
     done = records.answered(conn, person)
+    by_enforcement = {e.event_id: e.action for e in journal.entries(conn, person)
+                      if e.action in WRITES and e.outcome in journal.SENT and not e.undone}
     items = []
     for row in found.itertuples(index=False):
         s, e = row.start.tz_convert(window.tz), row.end.tz_convert(window.tz)
@@ -107,7 +125,9 @@ def suggestions(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
         action, outcome = done.get(str(row.event_id), ("", ""))
         item = Suggestion(str(row.event_id), f"{s:%a} {s.day} {s:%b %H:%M}-{e:%H:%M}", purpose,
                           [LABELS[c] for c in str(row.reasons).split(";") if c], str(row.reply), float(row.hours))
-        if action and not outcome.startswith("failed"):
+        if str(row.event_id) in by_enforcement:  # answered for you under the policy (listed further down)
+            item.answer = f"{ENFORCED_WORDS[by_enforcement[str(row.event_id)]]} for you by enforcement"
+        elif action and not outcome.startswith("failed"):
             item.answer = ANSWER_WORDS.get(action, action)
         elif outcome.startswith("failed"):
             item.failed = outcome
@@ -147,7 +167,7 @@ def team_csv(state: ServiceState, conn: sqlite3.Connection, team: TeamSettings, 
 
 
 # --- /teams/{name}/policy -------------------------------------------------------------------------------------
-FIELDS = ("name", "days", "start", "end", "allow", "since", "until", "people")
+FIELDS = ("name", "days", "start", "end", "allow", "since", "until", "people", "enforce")
 
 
 @dataclass
@@ -163,6 +183,7 @@ class SlotForm:
     since: str = ""
     until: str = ""
     people: str = ""
+    enforce: str = ""  # "" (a version saved before the field existed): the default level
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def raw(self) -> dict[str, Any]:
@@ -177,6 +198,8 @@ class SlotForm:
         people = [p for p in re.split(r"[\s,;]+", self.people) if p]
         if people:
             table["people"] = people
+        if self.enforce.strip():
+            table["enforce"] = self.enforce.strip()
         return table
 
     @property
@@ -191,7 +214,8 @@ def forms_of_raw(raw: list[dict[str, Any]]) -> list[SlotForm]:
         out.append(SlotForm(i, str(table.get("name", "")), [str(d)[:3].lower() for d in table.get("days", [])],
                             str(table.get("start", "")), str(table.get("end", "")),
                             [str(a) for a in table.get("allow", [])], str(table.get("since", "") or ""),
-                            str(table.get("until", "") or ""), "\n".join(table.get("people", []) or [])))
+                            str(table.get("until", "") or ""), "\n".join(table.get("people", []) or []),
+                            str(table.get("enforce", "") or "")))
     return out
 
 
@@ -205,7 +229,7 @@ def forms_of_post(form: Any) -> list[SlotForm]:
             continue
         slot = SlotForm(0, get("name"), [d for d in form.getlist(f"slot-{n}-days") if d in DAY_NAMES],
                         get("start"), get("end"), [str(a)[:40] for a in form.getlist(f"slot-{n}-allow")],
-                        get("since"), get("until"), get("people"))
+                        get("since"), get("until"), get("people"), get("enforce"))
         if not slot.blank:
             slot.index = len(out) + 1
             out.append(slot)
@@ -264,14 +288,22 @@ def policy_page(state: ServiceState, conn: sqlite3.Connection, team: TeamSetting
         "team": team, "forms": [*forms, blank], "general": general or [], "days": DAY_NAMES,
         "allow": [*state.rules.categories, STATUTORY], "current": current,
         "versions": records.versions(conn, team.name), "preview": preview(state, team, draft) if draft else None,
-        "saved": saved, "tz": state.settings.timezone,
+        "saved": saved, "tz": state.settings.timezone, "levels": ENFORCE_LEVELS,
     }
 
 
 # --- /status ----------------------------------------------------------------------------------------------------------
 def status_page(state: ServiceState, conn: sqlite3.Connection, scheduler: Any) -> dict[str, Any]:
+    """Sync runs and mailboxes from the store; the last enforcement and digest runs (newest first) from the
+    scheduler (the demo: its one enforcement run)."""
+    steps = list(getattr(scheduler, "steps", []))
+    if state.demo:
+        from .enforcement import ensure_demo_enforced
+
+        steps = [ensure_demo_enforced(state)]
     return {"runs": records.runs(conn), "mailboxes": records.mailbox_status(conn),
             "next_run": getattr(scheduler, "next_run", None), "running": getattr(scheduler, "running", False),
-            "interval": state.settings.sync.interval_minutes}
+            "interval": state.settings.sync.interval_minutes, "steps": steps[::-1],
+            "digest_enabled": state.settings.digest.enabled}
 
 

@@ -1,7 +1,8 @@
 """The demo service in a real headless Chromium against a real uvicorn server on 127.0.0.1.
 
-A practitioner signs in, sees their week, declines a suggestion (the demo journal records it), is refused another
-team's page and signs out; a manager edits a slot, previews it, saves it and sees the new version on the team page.
+A practitioner signs in, sees their week, declines a suggestion (the demo journal records it), sees what enforcement
+did for them and accepts it after all, chooses a lower preference, is refused another team's page and signs out;
+a manager edits a slot, previews it, saves it and sees the new version on the team page.
 Screenshots at 1400 and 390 px go to tests/screenshots/.
 """
 
@@ -91,6 +92,35 @@ def test_practitioner_signs_in_sees_their_week_declines_one_is_refused_a_team_an
     page.wait_for_url(f"{url}/signin")
     page.goto(f"{url}/")
     assert page.url.endswith("/signin")
+
+
+def test_practitioner_sees_what_enforcement_did_accepts_after_all_and_lowers_their_preference(server, page_at):
+    url, state = server
+    page = page_at(1400)
+    sign_in(page, url, PRACTITIONER)
+    section = page.locator("#enforcement")
+    assert section.get_by_role("heading", name="What enforcement did for you").is_visible()
+    entry = section.locator("li").first
+    assert "Declined (demo: nothing sent)" in entry.inner_text()
+    assert "Proposed instead: Fri 30 Oct 09:00-10:00." in entry.inner_text()
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "service-enforcement-1400.png"), full_page=False)
+    entry.get_by_role("button", name="Accept after all").click()
+    page.wait_for_url(f"{url}/#enforcement")
+    assert page.locator("#enforcement li .done").first.inner_text() == "Accepted after all."
+    assert page.locator("#enforcement").get_by_role("button", name="Accept after all").count() == 0
+    preference = page.locator("#preference")
+    preference.get_by_label("Notify: list them here, answer nothing").check()
+    preference.get_by_role("button", name="Save my preference").click()
+    page.wait_for_url(f"{url}/#preference")
+    assert "In force for you now: notify" in page.locator("#preference").inner_text()
+    page.locator("#preference").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "service-preference-1400.png"), full_page=False)
+    conn = sqlite3.connect(state.store)
+    assert conn.execute("SELECT action, outcome FROM enforcement_journal WHERE person=? ORDER BY id",
+                        (PRACTITIONER,)).fetchall() == [("decline", "demo"), ("accept", "demo")]
+    assert conn.execute("SELECT enforce_level FROM preferences WHERE person=?", (PRACTITIONER,)).fetchone() == (
+        "notify",)
 
 
 def test_practitioner_page_on_a_phone(server, page_at):
