@@ -94,6 +94,20 @@ def need(what: str, present: bool) -> None:
     pytest.skip(f"{what} is not installed")
 
 
+@pytest.fixture
+def shared_fixtures() -> Path:
+    """../shared/fixtures (real ICS and Graph files, read where they lie): skipped locally without it, failed in CI."""
+    folder = SHARED / "fixtures"
+    need("../shared/fixtures", folder.is_dir())
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """A closing line with the skip count, so `make test` shows "skipped: 0" (CI must skip nothing)."""
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    terminalreporter.write_line(f"skipped: {skipped}")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Any:
     """Debian's headless Chromium driven by Playwright (no browser download: the system binary)."""
