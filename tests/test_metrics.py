@@ -52,6 +52,8 @@ def test_design_worked_example(make_events):
         dict(subject="duty cover", start="2026-10-25 00:30", end="2026-10-25 03:30", response="organizer",
              category="other"),
     )
+    # what counts, written out: the leave is all-day, the catch-up declined, the FYI free
+    assert exclusion_reasons(events).tolist() == ["", "", "all_day", "", "declined", "", "free", ""]
     table = measure(events, Window(date(2026, 10, 19), date(2026, 10, 25)))
     assert list(table.columns) == PERSON_WEEK_COLUMNS
     assert row_of(table, "2026-10-19") == {
