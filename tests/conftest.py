@@ -90,8 +90,8 @@ def need(what: str, present: bool) -> None:
     if present:
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing in CI: .ci/run must install it")
-    pytest.skip(f"{what} is not installed")
+        pytest.fail(f"{what} is missing in CI: .ci/run must provide it")
+    pytest.skip(f"{what} is missing on this machine")
 
 
 @pytest.fixture
