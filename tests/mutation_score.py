@@ -26,6 +26,8 @@ NAME = re.compile(r"calendar_audit\.[\w.]+__mutmut_\d+")
 
 def equivalents(readme: Path) -> set[str]:
     """Mutant names listed under the README's "Equivalent mutants" heading."""
+    if not readme.exists():
+        return set()
     text = readme.read_text(encoding="utf-8")
     start = text.find("## Equivalent mutants")
     if start < 0:

@@ -1,3 +1,114 @@
-"""Tests added to kill surviving mutants of the core (`make mutation`): each pins a value worked out by hand."""
+"""Tests added to kill surviving mutants of the core (`make mutation`, tests/README.md): each pins a value worked out
+by hand, on the smallest input that tells the right code from a plausible wrong one."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pandas as pd
+import pytest
+
+from calendar_audit.errors import ConfigError
+from calendar_audit.frame import SourceData, WorkingHours, from_records
+from calendar_audit.privacy import Pseudonyms, group_withheld, private, pseudonymise, salt_of
+from calendar_audit.settings import load_settings
+
+SALT = "a-long-random-team-secret"
+
+
+def hand(who: str) -> str:
+    """A pseudonym worked out with hmac directly (not with the product's function)."""
+    return "person-" + hmac.new(SALT.encode(), who.encode(), hashlib.sha256).hexdigest()[:8]
+
+
+# --- privacy ------------------------------------------------------------------------------------------------------
+
+def test_group_withheld_says_why_for_one_person_and_for_two() -> None:
+    tail = (", fewer than the minimum group size of 5 (privacy.min_group_size), so a team figure would reveal "
+            "individuals. Per-person figures are shown; run with --allow-small-team to show team figures anyway.")
+    head = "Team totals and comparisons are withheld: this audit covers "
+    assert group_withheld(["amy"], 5) == head + "1 person" + tail
+    assert group_withheld(["amy", "ben", "amy"], 5) == head + "2 people" + tail  # distinct people
+    assert group_withheld(["amy", "ben"], 5, allow_small=True) == ""
+    assert group_withheld(["a", "b", "c", "d", "e"], 5) == ""  # exactly the minimum is enough
+
+
+def test_salt_of_refuses_an_empty_or_blank_salt_with_the_whole_message() -> None:
+    settings = load_settings(None, privacy={"pseudonymise": True, "pseudonym_salt": "   "})
+    with pytest.raises(ConfigError) as caught:
+        salt_of(settings)
+    assert str(caught.value) == (
+        "privacy.pseudonym_salt: privacy.pseudonymise is on but no salt is set; set a long random secret (e.g. "
+        "CALENDAR_AUDIT_PRIVACY__PSEUDONYM_SALT) and keep it to show the same pseudonyms next time")
+    assert salt_of(load_settings(None, privacy={"pseudonymise": True, "pseudonym_salt": SALT})) == SALT
+
+
+def test_a_blank_name_stays_blank() -> None:
+    names = Pseudonyms(SALT)
+    assert (names(""), names("  ")) == ("", "")
+    assert names.known == {}
+
+
+def test_text_replaces_the_longest_known_name_first_whatever_its_case() -> None:
+    names = Pseudonyms(SALT)
+    names("jo.smith")
+    names("jo.smith@x.uk")
+    # "jo.smith@x.uk" must become one pseudonym, not the stem's pseudonym followed by "@x.uk"
+    assert names.text("From JO.SMITH@X.UK and Jo.Smith") == f"From {hand('jo.smith@x.uk')} and {hand('jo.smith')}"
+
+
+def test_text_learns_names_added_after_it_was_first_used() -> None:
+    names = Pseudonyms(SALT)
+    names("amy")
+    assert names.text("amy and ben") == f"{hand('amy')} and ben"
+    names("ben")  # the pattern of known names is rebuilt as it grows
+    assert names.text("amy and ben") == f"{hand('amy')} and {hand('ben')}"
+
+
+def test_text_pseudonymises_an_unknown_address_without_learning_it() -> None:
+    names = Pseudonyms(SALT)
+    assert names.text("invite from Stranger@Else.org today") == f"invite from {hand('stranger@else.org')} today"
+    assert names.known == {}
+
+
+def test_pseudonymise_learns_exactly_the_people_and_fixes_uids_holding_an_address() -> None:
+    events = from_records([
+        {"person": "sam@x.uk", "event_id": "123-sam@x.uk", "ical_uid": "uid-1", "organizer": "kim@x.uk",
+         "start": pd.Timestamp("2026-10-20 09:00Z"), "end": pd.Timestamp("2026-10-20 10:00Z"),
+         "attendees": ("kim@x.uk",)},
+        {"person": "sam@x.uk", "event_id": "plain-2", "organizer": "",
+         "start": pd.Timestamp("2026-10-21 09:00Z"), "end": pd.Timestamp("2026-10-21 10:00Z"),
+         "attendees": ("lee@y.uk",)},
+    ])
+    events.index = [5, 7]  # a filtered frame: values must follow the index, not the position
+    names = Pseudonyms(SALT)
+    out = pseudonymise(SourceData(events, people=["sam@x.uk"]), SALT, names=names)
+    assert set(names.known) == {"sam@x.uk", "kim@x.uk", "lee@y.uk"}
+    assert out.events["event_id"].tolist() == [f"123-{hand('sam@x.uk')}", "plain-2"]
+    assert out.events["ical_uid"].tolist() == ["uid-1", ""]
+    assert out.events["attendees"].tolist() == [(hand("kim@x.uk"),), (hand("lee@y.uk"),)]
+    assert out.events["organizer"].tolist() == [hand("kim@x.uk"), ""]
+
+
+def test_private_uses_the_settings_salt_hours_and_names_that_map_back() -> None:
+    settings = load_settings(None, privacy={"pseudonymise": True, "pseudonym_salt": SALT}, people={
+        "Sam@X.uk": {"working_hours": {"days": ["mon"], "start": "08:00", "end": "12:00"}}})
+    events = from_records([{"person": "sam@x.uk", "event_id": "e1", "start": pd.Timestamp("2026-10-20 09:00Z"),
+                            "end": pd.Timestamp("2026-10-20 10:00Z")}])
+    data, names = private(SourceData(events, people=["sam@x.uk"]), settings)
+    assert data.people == [hand("sam@x.uk")]
+    assert list(data.working_hours) == [hand("sam@x.uk")]
+    assert data.working_hours[hand("sam@x.uk")].days == (0,)
+    assert names.real(f"{hand('sam@x.uk')}/e1") == "sam@x.uk/e1"
+    assert names.given("SAM@x.uk") == hand("sam@x.uk") and names.given(hand("sam@x.uk")) == hand("sam@x.uk")
+
+
+def test_names_are_shown_as_they_are_when_pseudonyms_are_off() -> None:
+    events = from_records([{"person": "sam@x.uk", "event_id": "e1", "start": pd.Timestamp("2026-10-20 09:00Z"),
+                            "end": pd.Timestamp("2026-10-20 10:00Z")}])
+    source = SourceData(events, people=["sam@x.uk"], working_hours={"sam@x.uk": WorkingHours()})
+    data, names = private(source, load_settings(None))
+    assert data is source
+    assert (names("Sam@x.uk"), names.text("sam@x.uk"), names.real("x"), names.given("sam")) == (
+        "Sam@x.uk", "sam@x.uk", "x", "sam")
