@@ -112,3 +112,71 @@ def test_names_are_shown_as_they_are_when_pseudonyms_are_off() -> None:
     assert data is source
     assert (names("Sam@x.uk"), names.text("sam@x.uk"), names.real("x"), names.given("sam")) == (
         "Sam@x.uk", "sam@x.uk", "x", "sam")
+
+
+# --- metrics and timeline -----------------------------------------------------------------------------------------
+
+DAY0 = pd.Timestamp("2026-10-19 10:00Z")
+
+
+def costs_events(rows: list[dict]) -> pd.DataFrame:
+    """Hand-classified events for meeting_costs: category, rule, matched and counted given, hours from the times."""
+    base = {"person": "sam@x.uk", "organizer": "lead@x.uk", "attendee_count": 3, "subject": "Panel",
+            "category": "meeting", "rule": "panel", "matched": True, "counted": True}
+    records = [{**base, "event_id": f"e{i}", "ical_uid": f"uid-{i}",
+                "start": DAY0 + pd.Timedelta(days=i), "end": DAY0 + pd.Timedelta(days=i, hours=1), **row}
+               for i, row in enumerate(rows)]
+    frame = from_records(records)
+    for key in ("category", "rule", "matched", "counted"):
+        frame[key] = [r[key] for r in records]
+    frame["hours"] = (frame["end"] - frame["start"]).dt.total_seconds() / 3600
+    return frame
+
+
+def test_meeting_costs_count_only_counted_meetings_with_others_that_are_not_direct_work() -> None:
+    from calendar_audit.metrics import meeting_costs
+
+    events = costs_events([
+        {},  # counted, 3 others, a meeting: the only one that costs
+        {"category": "direct_work", "rule": "joint-visit", "attendee_count": 2},  # direct work with others
+        {"counted": False},  # declined or free
+        {"category": "other", "rule": "default:alone", "attendee_count": 0, "matched": False},  # alone
+    ])
+    costs = meeting_costs(events, include_subjects=True)
+    assert costs.top_series.values.tolist() == [["meeting 1", "meeting", "panel", "Panel", 1, 1, 1.0]]
+    assert costs.unclassified.empty
+
+
+def test_meeting_costs_show_the_fifteen_costliest_by_default() -> None:
+    from calendar_audit.metrics import meeting_costs
+
+    # 17 one-off meetings of 1 to 17 hours (each on its own day, so no two clash)
+    rows = [{"end": DAY0 + pd.Timedelta(days=i, hours=i + 1), "matched": False}
+            for i in range(17)]
+    costs = meeting_costs(costs_events(rows), include_subjects=False)
+    assert costs.top_series["hours"].tolist() == [float(h) for h in range(17, 2, -1)]  # 17 h down to 3 h
+    assert len(costs.unclassified) == 15
+
+
+def test_team_week_puts_people_second_and_weeks_in_order() -> None:
+    from calendar_audit.metrics import HOUR_COLUMNS, team_week
+
+    rows = []
+    # weeks given out of order; two people in the later week, one in the earlier
+    for person, week, working in (("amy", "2026-10-26", 30.0), ("ben", "2026-10-26", 10.0),
+                                  ("amy", "2026-10-19", 40.0)):
+        row = dict.fromkeys(HOUR_COLUMNS, 0.0)
+        row.update(person=person, week_start=pd.Timestamp(week).date(), working_hours=working,
+                   meeting_hours=working / 10)
+        rows.append(row)
+    table = team_week(pd.DataFrame(rows))
+    assert list(table.columns[:3]) == ["week_start", "people", "working_hours"]
+    assert [(str(w), p, h, m) for w, p, h, m in table[["week_start", "people", "working_hours", "meeting_pct"]]
+            .itertuples(index=False)] == [("2026-10-19", 1, 40.0, 10.0), ("2026-10-26", 2, 40.0, 10.0)]
+
+
+def test_empty_intervals_are_three_empty_int64_arrays() -> None:
+    from calendar_audit.timeline import Intervals
+
+    for empty in (Intervals.empty(), Intervals.concat([])):
+        assert [(a.dtype.name, a.shape) for a in (empty.person, empty.start, empty.end)] == [("int64", (0,))] * 3
