@@ -101,6 +101,7 @@ def test_private_uses_the_settings_salt_hours_and_names_that_map_back() -> None:
     assert list(data.working_hours) == [hand("sam@x.uk")]
     assert data.working_hours[hand("sam@x.uk")].days == (0,)
     assert names.real(f"{hand('sam@x.uk')}/e1") == "sam@x.uk/e1"
+    assert names.real("person-0000beef/e1") == "person-0000beef/e1"  # a pseudonym it never made is kept
     assert names.given("SAM@x.uk") == hand("sam@x.uk") and names.given(hand("sam@x.uk")) == hand("sam@x.uk")
 
 
