@@ -108,9 +108,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"skipped: {skipped}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Any:
-    """Debian's headless Chromium driven by Playwright (no browser download: the system binary)."""
+    """Debian's headless Chromium driven by Playwright (no browser download: the system binary).
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, so every later test that calls asyncio.run (the Graph commands) would fail with "cannot be called from a
+    running event loop". A module that needs the browser should not also run Graph commands."""
     path = chromium_path()
     need("chromium", path is not None)
     try:
