@@ -12,6 +12,7 @@ import pytest
 from calendar_audit.errors import ConfigError
 from calendar_audit.frame import SourceData, WorkingHours, from_records
 from calendar_audit.privacy import Pseudonyms, group_withheld, private, pseudonymise, salt_of
+from calendar_audit.rules.patterns import pattern_problem
 from calendar_audit.settings import load_settings
 
 SALT = "a-long-random-team-secret"
@@ -181,3 +182,59 @@ def test_empty_intervals_are_three_empty_int64_arrays() -> None:
 
     for empty in (Intervals.empty(), Intervals.concat([])):
         assert [(a.dtype.name, a.shape) for a in (empty.person, empty.start, empty.end)] == [("int64", (0,))] * 3
+
+
+# --- rules: the static regular-expression checks -------------------------------------------------------------------
+
+ALTERNATION = "repeats a group of alternatives"
+NESTED = "repeats a group that itself repeats"
+
+
+@pytest.mark.parametrize(("pattern", "found"), [
+    ("(a|bb)+", ALTERNATION),
+    ("(a|bc){2}", ALTERNATION),  # a repeat that may match twice is enough
+    ("((ab|cd))+", ALTERNATION),  # alternatives two groups down
+    ("(x|(ab|cd)+)", ALTERNATION),  # the repeat inside one alternative
+    ("(?:(?=a|bc)x)+", ALTERNATION),  # alternatives in a lookahead under a repeat
+    ("(?=(ab|cd)+)x", ALTERNATION),  # a repeat inside a lookahead
+    ("(?>a|bc)+", ALTERNATION),  # an atomic group under a repeat
+    ("(?:x(?>ab|cd)+)", ALTERNATION),
+    ("(a+)+", NESTED),
+    ("(a{1,2})+x", NESTED),  # an inner repeat of at most 2 still repeats
+    ("(?:x(?:ab)+)+", NESTED),
+    ("(?:x|a+)+", NESTED),  # an inner repeat inside an alternative
+    ("(?=(a+)+)b", NESTED),  # inside a lookahead
+    ("(?!(a+)+)b", NESTED),  # inside a negative lookahead
+    ("(?>(a+)+)b", NESTED),  # inside an atomic group
+    ("(a)?(?:(?(1)b+|c))+", NESTED),  # inside a conditional group
+    ("(a)?(?:(?(1)c|b+))+", NESTED),  # in its "no" branch
+])
+def test_pattern_problem_finds_each_backtracking_shape(pattern: str, found: str) -> None:
+    problem = pattern_problem(pattern)
+    assert problem is not None and found in problem, (pattern, problem)
+
+
+@pytest.mark.parametrize("pattern", [
+    "(a|bc)?x",  # alternatives that match at most once
+    "(ab?)+",  # an inner repeat of at most one
+    "(?:x(?:ab)?)+",
+    "(?=a|bc)x+",  # a lookahead outside any repeat
+    "(?>ab|cd)x",  # an atomic group outside any repeat
+    "(a)?(?(1)b|c)+",  # a conditional whose branches do not repeat
+    "(x|y)|(ab|cd)",  # alternatives of alternatives, nothing repeated
+    "a{2}(b|cd)",
+])
+def test_pattern_problem_accepts_shapes_that_cannot_backtrack(pattern: str) -> None:
+    assert pattern_problem(pattern) is None
+
+
+def test_pattern_problem_messages_in_full() -> None:
+    assert pattern_problem("a" * 500) is None  # the longest pattern allowed
+    assert pattern_problem("a" * 501) == "pattern is 501 characters long (at most 500)"
+    assert pattern_problem("(ab") == 'bad regular expression "(ab": missing ), unterminated subpattern'
+    assert pattern_problem("x*") == '"x*" matches an empty subject, so it would match every event'
+    assert pattern_problem("(a+)+") == ('"(a+)+" repeats a group that itself repeats (like "(a+)+"), which can take '
+                                        "exponential time on a long subject; rewrite it without the nested repeat")
+    assert pattern_problem("(a|bc)+") == (
+        '"(a|bc)+" repeats a group of alternatives (like "(a|aa)+"), which can take exponential time on a long '
+        "subject; rewrite it without the repeat, or with a character class such as [ab]+")
