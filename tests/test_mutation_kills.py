@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -238,3 +239,110 @@ def test_pattern_problem_messages_in_full() -> None:
     assert pattern_problem("(a|bc)+") == (
         '"(a|bc)+" repeats a group of alternatives (like "(a|aa)+"), which can take exponential time on a long '
         "subject; rewrite it without the repeat, or with a character class such as [ab]+")
+
+
+def test_sweep_partitions_two_people_by_precedence_depth_statutory_layers_and_cuts() -> None:
+    """Worked by hand on a 100-second span: person 0 has A [10, 40) rank 1 and B [30, 60) rank 0 statutory (and D,
+    outside the span); person 1 has C [50, 120) rank 2, clipped at 100. Work: person 0 [0, 50), person 1 [80, 100).
+    One common cut at 25; the cuts 0, 100 and 150 are the span's ends or outside it."""
+    from calendar_audit.timeline import Intervals, sweep
+
+    def iv(*rows: tuple[int, int, int]) -> Intervals:
+        return Intervals(*(np.array(col, dtype=np.int64) for col in zip(*rows, strict=True)))
+
+    events = iv((0, 200, 300), (0, 10, 40), (0, 30, 60), (1, 50, 120))
+    seg = sweep(2, 0, 100, events, np.array([0, 1, 0, 2]), 3, np.array([True, False, True, False]),
+                {"work": iv((0, 0, 50), (1, 80, 100))}, np.array([0, 25, 100, 150]))
+    assert seg.person.tolist() == [0] * 7 + [1] * 4
+    assert seg.start.tolist() == [0, 10, 25, 30, 40, 50, 60, 0, 25, 50, 80]
+    assert seg.seconds.tolist() == [10, 15, 5, 10, 10, 10, 40, 25, 25, 30, 20]
+    assert seg.winner.tolist() == [-1, 1, 1, 0, 0, 0, -1, -1, -1, 2, 2]
+    assert seg.depth.tolist() == [0, 1, 1, 2, 1, 1, 0, 0, 0, 1, 1]
+    assert seg.statutory.tolist() == [False, False, False, True, True, True, False] + [False] * 4
+    assert seg.layers["work"].tolist() == [True] * 5 + [False] * 5 + [True]
+    # busy seconds per person, as hours: (15 + 5 + 10 + 10 + 10) / 3600 and (30 + 20) / 3600
+    assert (seg.hours_by(seg.person, 2, seg.depth > 0) * 3600).tolist() == [50.0, 50.0]
+
+
+def test_sweep_with_an_origin_that_is_not_zero_reports_absolute_starts() -> None:
+    from calendar_audit.timeline import Intervals, sweep
+
+    one = Intervals(np.array([0]), np.array([1_010]), np.array([1_020]))
+    seg = sweep(1, 1_000, 30, one, np.array([0]), 1, np.array([False]))
+    assert (seg.start.tolist(), seg.seconds.tolist(), seg.winner.tolist()) == ([1_000, 1_010, 1_020],
+                                                                                [10, 10, 10], [-1, 0, -1])
+
+
+def test_working_intervals_follow_the_persons_own_zone_skip_leave_and_end_at_midnight() -> None:
+    from datetime import date, time
+
+    from calendar_audit.timeline import local_instant, working_intervals
+
+    days = [date(2026, 10, 19), date(2026, 10, 20), date(2026, 10, 24)]  # Mon, Tue, Sat
+    # New York hours 09:00-17:00 EDT (UTC-4) on Mon and Sat only; Tue is leave
+    ny = WorkingHours(days=(0, 1, 5), start=time(9), end=time(17), tz="America/New_York")
+    work = working_intervals(3, days, ny, "Europe/London", {date(2026, 10, 20)})
+    mon_9 = int(pd.Timestamp("2026-10-19 13:00Z").timestamp())
+    sat_9 = int(pd.Timestamp("2026-10-24 13:00Z").timestamp())
+    assert work.person.tolist() == [3, 3]
+    assert work.start.tolist() == [mon_9, sat_9]
+    assert (work.end - work.start).tolist() == [8 * 3600, 8 * 3600]
+    # the team's zone when the person has none: 09:00 BST is 08:00 UTC
+    team = working_intervals(0, days[:1], WorkingHours(), "Europe/London", set())
+    assert team.start.tolist() == [int(pd.Timestamp("2026-10-19 08:00Z").timestamp())]
+    # time.max means the next midnight: Sun 25 Oct 2026 has 25 hours in London
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    assert local_instant(date(2026, 10, 25), time.max, london) - local_instant(date(2026, 10, 25), time(0),
+                                                                                london) == 25 * 3600
+
+
+# --- metrics: what counts -----------------------------------------------------------------------------------------
+
+def test_exclusion_reasons_first_reason_wins_and_24_hours_is_too_long(make_events) -> None:
+    from calendar_audit.metrics import exclusion_reasons
+
+    events = make_events(
+        dict(start="2026-10-19 09:00", end="2026-10-20 09:00"),  # exactly 24 h
+        dict(start="2026-10-19 09:00", end="2026-10-20 08:59"),  # a minute less
+        dict(start="2026-10-19 09:00", end="2026-10-19 10:00", is_cancelled=True, response="declined"),
+        dict(start="2026-10-19 09:00", end="2026-10-19 10:00", response="declined", show_as="free"),
+        dict(start="2026-10-19", end="2026-10-20", is_all_day=True, show_as="free"),
+        dict(start="2026-10-19 09:00", end="2026-10-19 10:00", show_as="free", response="tentativelyAccepted"),
+        dict(start="2026-10-19 09:00", end="2026-10-19 10:00", response="tentativelyAccepted"),
+        dict(start="2026-10-19 09:00", end="2026-10-19 10:00", response="none"),
+    )
+    assert exclusion_reasons(events).tolist() == ["over_24h", "", "cancelled", "declined", "all_day", "free", "",
+                                                  ""]
+    assert exclusion_reasons(events, ("accepted", "organizer")).tolist()[-2:] == ["response_not_counted"] * 2
+
+
+def test_event_hours_are_clipped_to_the_window_and_zero_when_not_counted(make_events) -> None:
+    from datetime import date
+
+    from calendar_audit.metrics import event_hours
+    from calendar_audit.window import Window
+
+    events = make_events(
+        dict(start="2026-10-18 23:00", end="2026-10-19 01:30"),  # 1.5 h inside (the window starts Mon 00:00)
+        dict(start="2026-10-25 23:00", end="2026-10-26 02:00"),  # 1 h inside (it ends Mon 26 00:00 GMT)
+        dict(start="2026-10-20 09:00", end="2026-10-20 10:00"),
+        dict(start="2026-10-17 09:00", end="2026-10-17 10:00"),  # before the window
+    )
+    events["counted"] = [True, True, False, True]
+    assert event_hours(events, Window(date(2026, 10, 19), date(2026, 10, 25))).tolist() == [1.5, 1.0, 0.0, 0.0]
+
+
+def test_leave_days_ignore_cancelled_declined_and_timed_oof(make_events) -> None:
+    from datetime import date
+
+    from calendar_audit.metrics import leave_days
+
+    events = make_events(
+        dict(start="2026-10-20", end="2026-10-22", is_all_day=True, show_as="oof"),  # Tue and Wed
+        dict(start="2026-10-23", end="2026-10-24", is_all_day=True, show_as="oof", is_cancelled=True),
+        dict(start="2026-10-26", end="2026-10-27", is_all_day=True, show_as="oof", response="declined"),
+        dict(start="2026-10-27 09:00", end="2026-10-27 17:00", show_as="oof"),  # timed: not a leave day
+    )
+    assert leave_days(events) == {"sam@council.gov.uk": {date(2026, 10, 20), date(2026, 10, 21)}}
