@@ -209,6 +209,8 @@ NESTED = "repeats a group that itself repeats"
     ("(?>(a+)+)b", NESTED),  # inside an atomic group
     ("(a)?(?:(?(1)b+|c))+", NESTED),  # inside a conditional group
     ("(a)?(?:(?(1)c|b+))+", NESTED),  # in its "no" branch
+    ("(?:(?=a+)x)+", NESTED),  # a repeat in a lookahead that is itself repeated
+    ("(?:(?>a+)x)+", NESTED),  # a repeat in an atomic group that is itself repeated
 ])
 def test_pattern_problem_finds_each_backtracking_shape(pattern: str, found: str) -> None:
     problem = pattern_problem(pattern)
