@@ -348,3 +348,73 @@ def test_leave_days_ignore_cancelled_declined_and_timed_oof(make_events) -> None
         dict(start="2026-10-27 09:00", end="2026-10-27 17:00", show_as="oof"),  # timed: not a leave day
     )
     assert leave_days(events) == {"sam@council.gov.uk": {date(2026, 10, 20), date(2026, 10, 21)}}
+
+
+# --- suggestions: the words a practitioner reads, weights and the team-wide rule ------------------------------------
+
+def test_every_reason_sentence_in_full_with_the_settings_numbers() -> None:
+    from calendar_audit.settings import SuggestSettings
+    from calendar_audit.suggest import sentence
+
+    config = SuggestSettings(large_attendees=10, recurring_heavy_hours_per_month=2.5)
+    assert {code: sentence(code, config) for code in (
+        "in_protected_slot", "double_booked", "no_clear_purpose", "optional", "teammate_attending",
+        "recurring_heavy", "large", "after_hours")} == {
+        "in_protected_slot": "It falls in your protected direct-work time, where this kind of meeting is not allowed.",
+        "double_booked": "It clashes with direct work or a statutory meeting in your calendar.",
+        "no_clear_purpose": "No clear purpose: no agenda or matching purpose, or a vague title.",
+        "optional": "You were invited as optional.",
+        "teammate_attending": "A teammate has already accepted: one person can represent the team.",
+        "recurring_heavy": "A recurring series costing you more than 2.5 hours a month.",
+        "large": "A large meeting (more than 10 others) that you do not organise.",
+        "after_hours": "It is outside your working hours.",
+    }
+
+
+def test_weights_refuse_an_unknown_reason_or_a_negative_weight_naming_the_key() -> None:
+    from calendar_audit.settings import SuggestSettings
+    from calendar_audit.suggest import weights_of
+
+    with pytest.raises(ConfigError) as caught:
+        weights_of(SuggestSettings(weights={"boring": 1.0}))
+    assert str(caught.value) == (
+        "suggest.weights.boring: unknown reason (use in_protected_slot, double_booked, no_clear_purpose, optional, "
+        "teammate_attending, recurring_heavy, large, after_hours)")
+    with pytest.raises(ConfigError) as caught:
+        weights_of(SuggestSettings(weights={"large": -0.5}))
+    assert str(caught.value) == "suggest.weights.large: must be 0 or more, got -0.5"
+    with pytest.raises(ConfigError, match=r"^suggest\.weights\.optional: must be 0 or more, got nan$"):
+        weights_of(SuggestSettings(weights={"optional": float("nan")}))
+    weights = weights_of(SuggestSettings(weights={"large": 0, "after_hours": 3}))
+    assert (weights["large"], weights["after_hours"], weights["optional"]) == (0.0, 3.0, 1.5)
+
+
+def test_reasons_rank_by_weight_then_by_the_reason_order_and_a_zero_weight_drops_one() -> None:
+    from calendar_audit.settings import SuggestSettings
+    from calendar_audit.suggest import reasons_of
+
+    config = SuggestSettings(weights={"after_hours": 1.8, "optional": 0, "large": 2.0})
+    found = reasons_of(["after_hours", "optional", "large", "in_protected_slot"], config)
+    # large 2.0 first; in_protected_slot and after_hours tie at 1.8: in_protected_slot comes first in REASON_CODES
+    assert [(r.code, r.weight) for r in found] == [("large", 2.0), ("in_protected_slot", 1.8), ("after_hours", 1.8)]
+    assert found[0].sentence == "A large meeting (more than 8 others) that you do not organise."
+
+
+@pytest.mark.parametrize(("on_it", "team", "wide"), [
+    (2, 2, False),  # two people can always be represented by one
+    (3, 4, True), (3, 5, True), (3, 6, False),  # more than half the team
+    (4, 7, True), (1, 1, False),
+])
+def test_team_wide_means_more_than_two_and_more_than_half(on_it: int, team: int, wide: bool) -> None:
+    from calendar_audit.suggest import team_wide
+
+    assert team_wide(on_it, team) is wide
+
+
+def test_a_bad_vague_subject_pattern_is_refused_naming_its_index() -> None:
+    from calendar_audit.suggest import vague
+
+    subjects = pd.Series(["Quick Catch-Up", "Core group", None])
+    assert vague(subjects, [r"\bcatch[ -]?up\b"]).tolist() == [True, False, False]
+    with pytest.raises(ConfigError, match=r"^suggest\.vague_subjects\[1\]: not a regular expression: "):
+        vague(subjects, ["fine", "(unclosed"])
