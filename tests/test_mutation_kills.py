@@ -273,6 +273,16 @@ def test_sweep_with_an_origin_that_is_not_zero_reports_absolute_starts() -> None
     seg = sweep(1, 1_000, 30, one, np.array([0]), 1, np.array([False]))
     assert (seg.start.tolist(), seg.seconds.tolist(), seg.winner.tolist()) == ([1_000, 1_010, 1_020],
                                                                                 [10, 10, 10], [-1, 0, -1])
+    assert seg.start.dtype == seg.seconds.dtype == np.int64  # epoch seconds stay whole, with or without cuts
+
+
+def test_sweep_ignores_a_zero_length_event_and_honours_a_cut_one_second_in() -> None:
+    from calendar_audit.timeline import Intervals, sweep
+
+    # a zero-length event at 20 must not split [10, 30); a cut at 1 splits [0, 10)
+    events = Intervals(np.array([0, 0]), np.array([20, 10]), np.array([20, 30]))
+    seg = sweep(1, 0, 40, events, np.array([0, 0]), 1, np.array([False, False]), cuts=np.array([1]))
+    assert (seg.start.tolist(), seg.depth.tolist()) == ([0, 1, 10, 30], [0, 0, 1, 0])
 
 
 def test_working_intervals_follow_the_persons_own_zone_skip_leave_and_end_at_midnight() -> None:
