@@ -279,10 +279,19 @@ def test_sweep_with_an_origin_that_is_not_zero_reports_absolute_starts() -> None
 def test_sweep_ignores_a_zero_length_event_and_honours_a_cut_one_second_in() -> None:
     from calendar_audit.timeline import Intervals, sweep
 
-    # a zero-length event at 20 must not split [10, 30); a cut at 1 splits [0, 10)
-    events = Intervals(np.array([0, 0]), np.array([20, 10]), np.array([20, 30]))
-    seg = sweep(1, 0, 40, events, np.array([0, 0]), 1, np.array([False, False]), cuts=np.array([1]))
-    assert (seg.start.tolist(), seg.depth.tolist()) == ([0, 1, 10, 30], [0, 0, 1, 0])
+    # a zero-length event at 20 must not split [10, 30); a cut at 1 splits [0, 10); a one-second event is kept
+    events = Intervals(np.array([0, 0, 0]), np.array([20, 10, 35]), np.array([20, 30, 36]))
+    seg = sweep(1, 0, 40, events, np.array([0, 0, 0]), 1, np.array([False] * 3), cuts=np.array([1]))
+    assert (seg.start.tolist(), seg.depth.tolist()) == ([0, 1, 10, 30, 35, 36], [0, 0, 1, 0, 1, 0])
+
+
+def test_sweep_an_event_of_no_known_category_never_overrides_a_winner() -> None:
+    from calendar_audit.timeline import Intervals, sweep
+
+    # rank -1 (a category not in the order) over [0, 20); rank 0 over [10, 20): the known category wins [10, 20)
+    events = Intervals(np.array([0, 0]), np.array([0, 10]), np.array([20, 20]))
+    seg = sweep(1, 0, 20, events, np.array([-1, 0]), 1, np.array([False, False]))
+    assert (seg.winner.tolist(), seg.depth.tolist()) == ([-1, 0], [1, 2])
 
 
 def test_working_intervals_follow_the_persons_own_zone_skip_leave_and_end_at_midnight() -> None:
@@ -306,6 +315,8 @@ def test_working_intervals_follow_the_persons_own_zone_skip_leave_and_end_at_mid
     from zoneinfo import ZoneInfo
 
     london = ZoneInfo("Europe/London")
+    # in summer time the next midnight is 23:00 UTC
+    assert local_instant(date(2026, 6, 15), time.max, london) == int(pd.Timestamp("2026-06-15 23:00Z").timestamp())
     assert local_instant(date(2026, 10, 25), time.max, london) - local_instant(date(2026, 10, 25), time(0),
                                                                                 london) == 25 * 3600
 
