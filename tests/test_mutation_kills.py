@@ -439,3 +439,24 @@ def test_a_bad_vague_subject_pattern_is_refused_naming_its_index() -> None:
     assert vague(subjects, [r"\bcatch[ -]?up\b"]).tolist() == [True, False, False]
     with pytest.raises(ConfigError, match=r"^suggest\.vague_subjects\[1\]: not a regular expression: "):
         vague(subjects, ["fine", "(unclosed"])
+
+
+def test_meeting_costs_keys_one_off_meetings_by_uid_else_by_event_and_names_the_organizer_domain() -> None:
+    from calendar_audit.metrics import meeting_costs
+
+    events = costs_events([
+        # one meeting in two mailboxes (same iCalUId): one row, two people, 2 person-hours
+        {"ical_uid": "uid-shared", "organizer": "Lead@Council.GOV.uk", "matched": False},
+        {"ical_uid": "uid-shared", "person": "amy@x.uk", "organizer": "Lead@Council.GOV.uk", "matched": False},
+        # two meetings without a UID stay apart (keyed by their event ids); one of them with a single other person
+        {"ical_uid": "", "attendee_count": 1, "subject": "Review"},
+        {"ical_uid": "", "subject": "Review"},
+    ])
+    events.loc[1, "start"] = events.loc[0, "start"]
+    events.loc[1, "end"] = events.loc[0, "end"]
+    events["hours"] = (events["end"] - events["start"]).dt.total_seconds() / 3600
+    costs = meeting_costs(events, include_subjects=True)
+    assert costs.top_series[["key", "subject", "occurrences", "people", "hours"]].values.tolist() == [
+        ["meeting 1", "Panel", 1, 2, 2.0], ["meeting 2", "Review", 1, 1, 1.0], ["meeting 3", "Review", 1, 1, 1.0]]
+    assert costs.unclassified[["key", "people", "organizer_domain"]].values.tolist() == [
+        ["meeting 1", 2, "council.gov.uk"]]
