@@ -460,3 +460,11 @@ def test_meeting_costs_keys_one_off_meetings_by_uid_else_by_event_and_names_the_
         ["meeting 1", "Panel", 1, 2, 2.0], ["meeting 2", "Review", 1, 1, 1.0], ["meeting 3", "Review", 1, 1, 1.0]]
     assert costs.unclassified[["key", "people", "organizer_domain"]].values.tolist() == [
         ["meeting 1", 2, "council.gov.uk"]]
+
+
+def test_meeting_costs_keep_ties_in_the_order_the_meetings_first_appear() -> None:
+    from calendar_audit.metrics import meeting_costs
+
+    # equal hours and occurrences: "Zulu" (uid-z) appears first and stays first, though its key sorts last
+    events = costs_events([{"ical_uid": "uid-z", "subject": "Zulu"}, {"ical_uid": "uid-a", "subject": "Alpha"}])
+    assert meeting_costs(events, include_subjects=True).top_series["subject"].tolist() == ["Zulu", "Alpha"]
