@@ -458,8 +458,8 @@ def test_meeting_costs_keys_one_off_meetings_by_uid_else_by_event_and_names_the_
     costs = meeting_costs(events, include_subjects=True)
     assert costs.top_series[["key", "subject", "occurrences", "people", "hours"]].values.tolist() == [
         ["meeting 1", "Panel", 1, 2, 2.0], ["meeting 2", "Review", 1, 1, 1.0], ["meeting 3", "Review", 1, 1, 1.0]]
-    assert costs.unclassified[["key", "people", "organizer_domain"]].values.tolist() == [
-        ["meeting 1", 2, "council.gov.uk"]]
+    assert costs.unclassified.values.tolist() == [["meeting 1", "Panel", 1, 2, 2.0, "council.gov.uk"]]
+    assert list(costs.unclassified.columns) == ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]
 
 
 def test_meeting_costs_keep_ties_in_the_order_the_meetings_first_appear() -> None:
@@ -468,3 +468,20 @@ def test_meeting_costs_keep_ties_in_the_order_the_meetings_first_appear() -> Non
     # equal hours and occurrences: "Zulu" (uid-z) appears first and stays first, though its key sorts last
     events = costs_events([{"ical_uid": "uid-z", "subject": "Zulu"}, {"ical_uid": "uid-a", "subject": "Alpha"}])
     assert meeting_costs(events, include_subjects=True).top_series["subject"].tolist() == ["Zulu", "Alpha"]
+
+
+def test_a_rule_file_without_a_meeting_category_has_no_statutory_meeting_hours(make_events) -> None:
+    from datetime import date
+
+    from calendar_audit.metrics import partition, person_week
+    from calendar_audit.window import Window
+
+    # order without "meeting": a statutory event classified as training (rank 2) is 1 h training, 0 h statutory
+    categories = ("direct_work", "admin", "training", "other")
+    events = make_events(dict(start="2026-10-20 10:00", end="2026-10-20 11:00", category="training",
+                              statutory=True))
+    events["counted"] = True
+    part = partition(events, ["sam@council.gov.uk"], Window(date(2026, 10, 19), date(2026, 10, 25)), categories, {},
+                     WorkingHours())
+    row = person_week(part).iloc[0]
+    assert (row["training_hours"], row["statutory_meeting_hours"], row["meeting_hours"]) == (1.0, 0.0, 0.0)
