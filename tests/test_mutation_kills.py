@@ -485,3 +485,35 @@ def test_a_rule_file_without_a_meeting_category_has_no_statutory_meeting_hours(m
                      WorkingHours())
     row = person_week(part).iloc[0]
     assert (row["training_hours"], row["statutory_meeting_hours"], row["meeting_hours"]) == (1.0, 0.0, 0.0)
+
+
+def test_percentages_are_empty_only_where_working_hours_are_zero() -> None:
+    from calendar_audit.metrics import add_percentages
+
+    table = pd.DataFrame({"working_hours": [0.0, 0.5, 40.0], "direct_work_hours": [1.0, 0.5, 10.0],
+                          "meeting_hours": [0.0, 0.25, 20.0]})
+    out = add_percentages(table)
+    assert out["direct_work_pct"].fillna(-1).tolist() == [-1, 100.0, 25.0]  # -1 marks the empty cell
+    assert out["meeting_pct"].fillna(-1).tolist() == [-1, 50.0, 50.0]
+
+
+def test_partition_clips_at_the_window_end_and_keeps_each_persons_hours_apart(make_events) -> None:
+    from datetime import date
+
+    from calendar_audit.metrics import CATEGORIES, partition, person_week
+    from calendar_audit.window import Window
+
+    # zed (listed first) has a meeting Sun 25 Oct 23:00 - Mon 26 Oct 01:00 GMT: 1 h inside the window;
+    # amy has a 2-hour visit on Tuesday. Hours must stay with their owner whatever the names' sort order.
+    events = pd.concat([
+        make_events(dict(start="2026-10-25 23:00", end="2026-10-26 01:00", category="meeting"), person="zed@x.uk"),
+        make_events(dict(start="2026-10-20 10:00", end="2026-10-20 12:00", category="direct_work"),
+                    person="amy@x.uk"),
+    ], ignore_index=True)
+    events["counted"] = True
+    events["statutory"] = False
+    part = partition(events, ["zed@x.uk", "amy@x.uk"], Window(date(2026, 10, 19), date(2026, 10, 25)), CATEGORIES,
+                     {}, WorkingHours())
+    table = person_week(part)
+    assert table[["person", "busy_hours", "meeting_hours", "direct_work_hours"]].values.tolist() == [
+        ["zed@x.uk", 1.0, 1.0, 0.0], ["amy@x.uk", 2.0, 0.0, 2.0]]
