@@ -339,6 +339,9 @@ def test_exclusion_reasons_first_reason_wins_and_24_hours_is_too_long(make_event
     assert exclusion_reasons(events).tolist() == ["over_24h", "", "cancelled", "declined", "all_day", "free", "",
                                                   ""]
     assert exclusion_reasons(events, ("accepted", "organizer")).tolist()[-2:] == ["response_not_counted"] * 2
+    # a filtered frame keeps its own index, and the reasons are a string column like the frame's text columns
+    reasons = exclusion_reasons(events.iloc[[2, 4]])
+    assert (reasons.index.tolist(), reasons.dtype) == ([2, 4], "string")
 
 
 def test_event_hours_are_clipped_to_the_window_and_zero_when_not_counted(make_events) -> None:
@@ -352,9 +355,10 @@ def test_event_hours_are_clipped_to_the_window_and_zero_when_not_counted(make_ev
         dict(start="2026-10-25 23:00", end="2026-10-26 02:00"),  # 1 h inside (it ends Mon 26 00:00 GMT)
         dict(start="2026-10-20 09:00", end="2026-10-20 10:00"),
         dict(start="2026-10-17 09:00", end="2026-10-17 10:00"),  # before the window
+        dict(start="2026-10-27 09:00", end="2026-10-27 10:00"),  # after it
     )
-    events["counted"] = [True, True, False, True]
-    assert event_hours(events, Window(date(2026, 10, 19), date(2026, 10, 25))).tolist() == [1.5, 1.0, 0.0, 0.0]
+    events["counted"] = [True, True, False, True, True]
+    assert event_hours(events, Window(date(2026, 10, 19), date(2026, 10, 25))).tolist() == [1.5, 1.0, 0.0, 0.0, 0.0]
 
 
 def test_leave_days_ignore_cancelled_declined_and_timed_oof(make_events) -> None:
@@ -514,6 +518,8 @@ def test_partition_clips_at_the_window_end_and_keeps_each_persons_hours_apart(ma
     events["statutory"] = False
     part = partition(events, ["zed@x.uk", "amy@x.uk"], Window(date(2026, 10, 19), date(2026, 10, 25)), CATEGORIES,
                      {}, WorkingHours())
+    assert (part.window, part.people, part.leave) == (Window(date(2026, 10, 19), date(2026, 10, 25)),
+                                                      ["zed@x.uk", "amy@x.uk"], {})
     table = person_week(part)
     assert table[["person", "busy_hours", "meeting_hours", "direct_work_hours"]].values.tolist() == [
         ["zed@x.uk", 1.0, 1.0, 0.0], ["amy@x.uk", 2.0, 0.0, 2.0]]
