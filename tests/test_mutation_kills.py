@@ -13,6 +13,7 @@ import pytest
 from calendar_audit.errors import ConfigError
 from calendar_audit.frame import SourceData, WorkingHours, from_records
 from calendar_audit.privacy import Pseudonyms, group_withheld, private, pseudonymise, salt_of
+from calendar_audit.rules import parse_rules
 from calendar_audit.rules.patterns import pattern_problem
 from calendar_audit.settings import load_settings
 
@@ -523,3 +524,36 @@ def test_partition_clips_at_the_window_end_and_keeps_each_persons_hours_apart(ma
     table = person_week(part)
     assert table[["person", "busy_hours", "meeting_hours", "direct_work_hours"]].values.tolist() == [
         ["zed@x.uk", 1.0, 1.0, 0.0], ["amy@x.uk", 2.0, 0.0, 2.0]]
+
+
+# --- rules: classification when patterns are merged into one search ------------------------------------------------
+
+@pytest.mark.parametrize("subject", [
+    ["(x)\\1", "(b)\\1"],  # a back-reference at the top level
+    ["((x)\\2)", "((b)\\2)"],  # inside a group
+    ["(x)(?:\\1)+", "(b)(?:\\1)+"],  # inside a repeat
+    ["(x)(?:q|\\1)", "(b)(?:q|\\1)"],  # inside an alternative
+    ["(x)?(?(1)x|b)b", "zz"],  # a conditional on a group
+])
+def test_patterns_with_back_references_are_searched_on_their_own(make_events, subject: list[str]) -> None:
+    """Merged into one alternation, the second pattern's \\1 would point at the first pattern's group: "abba" and
+    "abb" would then match nothing."""
+    import json
+
+    from calendar_audit.rules import classify
+
+    rules = parse_rules(f'[[rule]]\nname = "doubled"\ncategory = "admin"\nsubject = {json.dumps(subject)}\n')
+    events = make_events(dict(subject="abba", start="2026-10-20 10:00", end="2026-10-20 11:00"),
+                         dict(subject="abb", start="2026-10-20 12:00", end="2026-10-20 13:00"),
+                         dict(subject="plain", start="2026-10-20 14:00", end="2026-10-20 15:00"))
+    assert classify(events, rules)["rule"].tolist() == ["doubled", "doubled", "default:alone"]
+
+
+def test_a_missing_subject_is_searched_as_empty_text(make_events) -> None:
+    from calendar_audit.rules import classify
+
+    rules = parse_rules('[[rule]]\nname = "odd"\ncategory = "admin"\nsubject = ["na|xxxx|none"]\n')
+    events = make_events(dict(subject="x", start="2026-10-20 10:00", end="2026-10-20 11:00"))
+    events["subject"] = events["subject"].astype(object)
+    events.loc[0, "subject"] = None
+    assert classify(events, rules)["rule"].tolist() == ["default:alone"]
