@@ -560,13 +560,15 @@ def test_a_missing_subject_is_searched_as_empty_text(make_events) -> None:
 
 
 @pytest.mark.parametrize("matcher", ["min_attendees = 0", "max_attendees = 100", "min_minutes = 0",
-                                     "max_minutes = 1000"])
+                                     "max_minutes = 1000", 'show_as = ["busy"]', "online = false",
+                                     "recurring = false", 'organizer_domain = ["council.gov.uk"]',
+                                     'outlook_categories = ["team"]', 'location = ["room"]'])
 def test_a_later_rule_never_takes_an_event_an_earlier_rule_matched(make_events, matcher: str) -> None:
     from calendar_audit.rules import classify
 
     rules = parse_rules('[[rule]]\nname = "visit"\ncategory = "direct_work"\nsubject = ["visit"]\n\n'
                         f'[[rule]]\nname = "anything"\ncategory = "meeting"\n{matcher}\n')
-    events = make_events(dict(subject="Home visit", attendee_count=2, start="2026-10-20 10:00",
-                              end="2026-10-20 11:00"),
-                         dict(subject="Panel", attendee_count=2, start="2026-10-20 12:00", end="2026-10-20 13:00"))
+    both = dict(attendee_count=2, organizer="lead@council.gov.uk", outlook_categories=("Team",), location="Room 1")
+    events = make_events(dict(subject="Home visit", start="2026-10-20 10:00", end="2026-10-20 11:00", **both),
+                         dict(subject="Panel", start="2026-10-20 12:00", end="2026-10-20 13:00", **both))
     assert classify(events, rules)["rule"].tolist() == ["visit", "anything"]
