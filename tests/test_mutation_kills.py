@@ -572,3 +572,15 @@ def test_a_later_rule_never_takes_an_event_an_earlier_rule_matched(make_events, 
     events = make_events(dict(subject="Home visit", start="2026-10-20 10:00", end="2026-10-20 11:00", **both),
                          dict(subject="Panel", start="2026-10-20 12:00", end="2026-10-20 13:00", **both))
     assert classify(events, rules)["rule"].tolist() == ["visit", "anything"]
+
+
+def test_organizer_domain_matches_any_listed_domain_and_its_subdomains_only(make_events) -> None:
+    from calendar_audit.rules import classify
+
+    rules = parse_rules('[[rule]]\nname = "ours"\ncategory = "meeting"\norganizer_domain = ["council.gov.uk", '
+                        '"nhs.net"]\n')
+    organizers = ["amy@council.gov.uk", "Bo@Social.Council.GOV.uk", "cy@nhs.net", "di@evilcouncil.gov.uk", "ed"]
+    events = make_events(*[dict(organizer=o, attendee_count=1, start="2026-10-20 10:00", end="2026-10-20 11:00")
+                           for o in organizers])
+    assert classify(events, rules)["rule"].tolist() == ["ours", "ours", "ours", "default:with_attendees",
+                                                        "default:with_attendees"]
