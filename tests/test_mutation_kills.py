@@ -584,3 +584,12 @@ def test_organizer_domain_matches_any_listed_domain_and_its_subdomains_only(make
                            for o in organizers])
     assert classify(events, rules)["rule"].tolist() == ["ours", "ours", "ours", "default:with_attendees",
                                                         "default:with_attendees"]
+
+
+@pytest.mark.parametrize("rules_text", ["", '[[rule]]\nname = "v"\ncategory = "direct_work"\nsubject = ["visit"]\n'])
+def test_classifying_no_events_gives_an_empty_frame_with_the_new_columns(rules_text: str) -> None:
+    from calendar_audit.rules import classify
+
+    out = classify(from_records([]), parse_rules(rules_text))
+    assert len(out) == 0
+    assert {"category", "rule", "statutory", "never_decline", "matched"} <= set(out.columns)
