@@ -593,3 +593,27 @@ def test_classifying_no_events_gives_an_empty_frame_with_the_new_columns(rules_t
     out = classify(from_records([]), parse_rules(rules_text))
     assert len(out) == 0
     assert {"category", "rule", "statutory", "never_decline", "matched"} <= set(out.columns)
+
+
+def test_classify_keeps_a_filtered_frames_index(make_events) -> None:
+    from calendar_audit.rules import classify
+
+    rules = parse_rules('[[rule]]\nname = "v"\ncategory = "direct_work"\nsubject = ["visit"]\nstatutory = true\n'
+                        "never_decline = true\n")
+    events = make_events(dict(subject="Panel", attendee_count=2, start="2026-10-20 09:00", end="2026-10-20 10:00"),
+                         dict(subject="Home visit", start="2026-10-20 10:00", end="2026-10-20 11:00"),
+                         dict(subject="Filed", start="2026-10-20 12:00", end="2026-10-20 13:00")).iloc[[1, 2]]
+    out = classify(events, rules)
+    assert out.index.tolist() == [1, 2]
+    assert out[["category", "rule", "statutory", "never_decline", "matched"]].values.tolist() == [
+        ["direct_work", "v", True, True, True], ["other", "default:alone", False, False, False]]
+
+
+def test_with_no_rules_nothing_is_statutory_or_never_declined(make_events) -> None:
+    from calendar_audit.rules import classify
+
+    events = make_events(dict(subject="Core group", attendee_count=4, start="2026-10-20 09:00",
+                              end="2026-10-20 10:00"))
+    out = classify(events, parse_rules(""))
+    assert out[["category", "rule", "statutory", "never_decline", "matched"]].values.tolist() == [
+        ["meeting", "default:with_attendees", False, False, False]]
