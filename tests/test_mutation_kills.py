@@ -617,3 +617,70 @@ def test_with_no_rules_nothing_is_statutory_or_never_declined(make_events) -> No
     out = classify(events, parse_rules(""))
     assert out[["category", "rule", "statutory", "never_decline", "matched"]].values.tolist() == [
         ["meeting", "default:with_attendees", False, False, False]]
+
+
+# --- slots: occurrences -------------------------------------------------------------------------------------------
+
+OVERLAPPING_SLOTS = """
+[[slot]]
+name = "only-kim"
+days = ["tue"]
+start = "08:00"
+end = "09:00"
+allow = ["direct_work"]
+people = ["kim@council.gov.uk"]
+
+[[slot]]
+name = "long"
+days = ["tue"]
+start = "09:00"
+end = "12:00"
+allow = ["direct_work"]
+
+[[slot]]
+name = "short"
+days = ["tue"]
+start = "13:00"
+end = "14:00"
+allow = ["direct_work"]
+since = "2026-11-09"
+"""
+
+
+def test_slot_occurrences_skip_slots_for_others_and_keep_the_later_slots() -> None:
+    from datetime import date
+
+    from calendar_audit.slots import parse_slots, slot_occurrences
+    from calendar_audit.window import Window
+
+    slots = parse_slots(OVERLAPPING_SLOTS)
+    occ = slot_occurrences(slots, ["sam@council.gov.uk"], Window(date(2026, 11, 9), date(2026, 11, 15)), {})
+    # Tue 10 Nov (GMT): the first slot is Kim's only; the two after it are Sam's
+    assert [(s, str(a.time()), str(b.time())) for s, a, b in occ[["slot", "start", "end"]].itertuples(index=False)] == [
+        ("long", "09:00:00", "12:00:00"), ("short", "13:00:00", "14:00:00")]
+    assert (occ["person"].dtype, occ["slot"].dtype) == ("string", "string")
+
+
+def test_planned_weeks_start_at_since_unless_asked_to_ignore_it() -> None:
+    from datetime import date
+
+    from calendar_audit.slots import parse_slots
+    from calendar_audit.slots.occurrences import planned_weeks
+    from calendar_audit.window import Window
+
+    slots = [s for s in parse_slots(OVERLAPPING_SLOTS) if s.name == "short"]  # since Mon 9 Nov
+    window = Window(date(2026, 11, 2), date(2026, 11, 15))
+    assert planned_weeks(slots, ["sam"], window) == {("sam", date(2026, 11, 9))}
+    assert planned_weeks(slots, ["sam"], window, ignore_since=True) == {("sam", date(2026, 11, 2)),
+                                                                         ("sam", date(2026, 11, 9))}
+
+
+def test_occurrence_layers_of_no_occurrences_are_empty_int64_intervals() -> None:
+    from calendar_audit.slots import parse_slots
+    from calendar_audit.slots.occurrences import OCCURRENCE_COLUMNS, occurrence_layers
+
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in OCCURRENCE_COLUMNS})
+    layers = occurrence_layers(empty, parse_slots(OVERLAPPING_SLOTS), ["sam"])
+    assert list(layers) == ["slot:only-kim", "slot:long", "slot:short"]
+    iv = layers["slot:long"]
+    assert [(a.dtype.name, len(a)) for a in (iv.start, iv.end)] == [("int64", 0), ("int64", 0)]
