@@ -533,6 +533,7 @@ def test_partition_clips_at_the_window_end_and_keeps_each_persons_hours_apart(ma
     ["((x)\\2)", "((b)\\2)"],  # inside a group
     ["(x)(?:\\1)+", "(b)(?:\\1)+"],  # inside a repeat
     ["(x)(?:q|\\1)", "(b)(?:q|\\1)"],  # inside an alternative
+    ["(x)(?>\\1)", "(b)(?>\\1)"],  # inside an atomic group
     ["(x)?(?(1)x|b)b", "zz"],  # a conditional on a group
 ])
 def test_patterns_with_back_references_are_searched_on_their_own(make_events, subject: list[str]) -> None:
