@@ -685,3 +685,39 @@ def test_occurrence_layers_of_no_occurrences_are_empty_int64_intervals() -> None
     assert list(layers) == ["slot:only-kim", "slot:long", "slot:short"]
     iv = layers["slot:long"]
     assert [(a.dtype.name, len(a)) for a in (iv.start, iv.end)] == [("int64", 0), ("int64", 0)]
+
+
+def test_a_weight_below_one_still_counts_and_touching_meetings_do_not_overlap() -> None:
+    from calendar_audit.settings import SuggestSettings
+    from calendar_audit.suggest import _overlaps, reasons_of
+
+    assert [r.code for r in reasons_of(["large"], SuggestSettings(weights={"large": 0.5}))] == ["large"]
+    s, e = np.array([10, 10]), np.array([20, 20])
+    # [10, 20) against [20, 30) touches: no overlap; against [19, 30) it overlaps
+    assert _overlaps(s, e, np.array([20, 19]), np.array([30, 30])).tolist() == [[False, True], [False, True]]
+
+
+def test_team_view_counts_each_persons_suggestions_with_their_own_hours(make_events) -> None:
+    from datetime import date, time
+
+    from calendar_audit.audit import prepare_events
+    from calendar_audit.settings import Settings, SuggestSettings
+    from calendar_audit.suggest import team_view
+    from calendar_audit.window import Window
+
+    window = Window(date(2026, 11, 2), date(2026, 11, 6))  # GMT: local time is UTC
+    meeting = dict(subject="Panel", attendee_count=3, response="accepted", has_agenda=True,
+                   organizer="chair@council.gov.uk")
+    events = pd.concat([
+        # Sam: 08:00-09:20 is before the team's 09:00 start -> after_hours, 1.33 h freed
+        make_events(dict(start="2026-11-03 08:00", end="2026-11-03 09:20", **meeting), person="sam@x.uk"),
+        # Kim works 07:00-15:00 (settings, matched without regard to case): the same meeting is inside her hours
+        make_events(dict(start="2026-11-03 08:00", end="2026-11-03 09:20", **meeting), person="kim@x.uk"),
+    ], ignore_index=True)
+    prepared = prepare_events(events, parse_rules('[[rule]]\nname = "p"\ncategory = "meeting"\nsubject = ["panel"]\n'),
+                              window, Settings())
+    early = WorkingHours(start=time(7), end=time(15))
+    table = team_view(prepared, ["sam@x.uk", "Kim@x.uk"], window, SuggestSettings(), hours={"kim@x.uk": early},
+                      default_hours=WorkingHours())
+    assert table.values.tolist() == [["sam@x.uk", 1, 1.33], ["Kim@x.uk", 0, 0.0]]
+    assert list(table.columns) == ["person", "suggestions", "hours_freed"]
