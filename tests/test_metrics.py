@@ -59,6 +59,8 @@ def test_design_worked_example(make_events):
         dict(subject="duty cover", start="2026-10-25 00:30", end="2026-10-25 03:30", response="organizer",
              category="other"),
     )
+    # what counts, written out: the leave is all-day, the catch-up declined, the FYI free
+    assert exclusion_reasons(events).tolist() == ["", "", "all_day", "", "declined", "", "free", ""]
     table = measure(events, Window(date(2026, 10, 19), date(2026, 10, 25)))
     assert list(table.columns) == PERSON_WEEK_COLUMNS + VISIT_READY_COLUMNS
     # visit-ready: Mon 12:00-17:00 (5 h; 09:00-10:00 is too short), Wed and Fri whole days (the declined and

@@ -46,7 +46,8 @@ def prepared(events: pd.DataFrame) -> pd.DataFrame:
     """Events classified by hand (category, rule, statutory) with the counted column, as prepare_events makes."""
     if "statutory" not in events:
         events = events.assign(statutory=False)
-    return events.assign(counted=(exclusion_reasons(events) == "").to_numpy(bool))
+    reasons = exclusion_reasons(events)
+    return events.assign(counted=(reasons == "").to_numpy(bool), excluded_because=reasons)
 
 
 @pytest.fixture
@@ -79,6 +80,12 @@ def calendar(make_events) -> pd.DataFrame:
 
 def measure(events: pd.DataFrame, **kw):
     return measure_slots(events, [SAM], WINDOW, parse_slots(POLICY), CATEGORIES, {}, WorkingHours(), **kw)
+
+
+def test_the_calendar_counts_what_design_md_counts(calendar) -> None:
+    """The fixture's counted column, written out: leave is all-day, the catch-up declined, the FYI free."""
+    assert calendar["counted"].tolist() == [False, True, True, True, True, True, False, False, True]
+    assert calendar["excluded_because"].tolist() == ["all_day", "", "", "", "", "", "declined", "free", ""]
 
 
 def test_occurrences_skip_leave_days_and_days_before_since_and_follow_the_clock_change(calendar) -> None:

@@ -73,7 +73,12 @@ def test_demo_statutory_self_organised_and_declined_meetings_are_never_suggested
     exempt = set(why[why != ""].index)
     assert {"statutory", "self_organised", "declined"} <= set(why)
     assert not exempt & set(found["event_id"])
+    # the same, written out: the week's statutory meetings (the shipped rules mark these) and the declined check-in
     mine = events[events["person"] == person].set_index("event_id")
+    by_reason = {r: {short(s) for s in mine.loc[why[why == r].index, "subject"]} for r in ("statutory", "declined")}
+    assert by_reason == {"statutory": {"ICPC", "LAC review", "PEP meeting", "Strategy discussion"},
+                         "declined": {"Weekly check-in"}}
+    assert not {short(s) for s in found["subject"]} & {"ICPC", "LAC review", "PEP meeting", "Strategy discussion"}
     picked = mine.loc[found["event_id"]]
     assert not picked["statutory"].any()
     assert not picked["response"].isin(["organizer", "declined"]).any()

@@ -196,12 +196,26 @@ def test_apply_twice_creates_each_hold_once_with_transaction_id_and_property(set
     assert hold["isReminderOn"] is False and hold["showAs"] == "busy"
     assert hold["subject"] == "Protected: direct work" and hold["categories"] == ["Direct work"]
     txid = transaction_id(AMY, "mornings", datetime(2026, 10, 20, 8, 30, tzinfo=UTC))
+    assert txid == AMY_TUESDAY_TXID
     assert hold["transactionId"] == txid
     assert hold["singleValueExtendedProperties"] == [{"id": PROPERTY_ID, "value": txid}]
     assert any(e["id"] == "m1" for e in fake.events[AMY])  # the conflicting meeting is left alone
     log = log_of(setup)
     assert len(log) == 12 and {e["outcome"] for e in log} == {"created"}
     assert log[0].keys() >= {"time", "mailbox", "action", "event_id", "transaction_id", "outcome"}
+
+
+#: the UUID of the first 32 hex digits of SHA-256("amy.lee@council.gov.uk|mornings|2026-10-20T08:30:00+00:00"),
+#: worked out with hashlib outside the product
+AMY_TUESDAY_TXID = "c436060c-cb1d-fd9f-c21a-d231c325013f"
+
+
+def test_transaction_id_is_stable_whatever_the_address_case_or_the_start_zone() -> None:
+    """The id a hold is found by again: the same for "Amy.Lee@..." and for 09:30 BST given in London time."""
+    london = pd.Timestamp("2026-10-20 09:30", tz="Europe/London")
+    assert transaction_id("Amy.Lee@Council.gov.uk", "mornings", london) == AMY_TUESDAY_TXID
+    assert transaction_id(AMY, "afternoons", london) != AMY_TUESDAY_TXID
+    assert transaction_id(AMY, "mornings", london + pd.Timedelta(days=2)) != AMY_TUESDAY_TXID
 
 
 def test_past_occurrences_are_not_booked(setup: Path) -> None:

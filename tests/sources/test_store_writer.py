@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 import sys
 
-import pytest
 from graph_fake import FakeGraph, graph_event
 from test_graph import AMY, BEN, make_settings, week_of_events
 from test_store import do_sync
 
 from calendar_audit.sources import store
+from tests.conftest import need
 
 
 def stored_rows(path) -> list[tuple]:
@@ -46,8 +46,8 @@ def test_writer_process_and_inline_writes_store_the_same_rows(tmp_path, monkeypa
     assert [r[4] for r in second if r[1] == "amy-1"] == ["Moved"]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the writer process is used on Linux only")
 def test_writer_process_is_used_on_linux_and_inline_elsewhere(monkeypatch):
+    need("Linux (the writer process is used on Linux only)", sys.platform.startswith("linux"))
     pool = store._writer_pool()
     assert pool is not None
     pool.shutdown()
