@@ -147,7 +147,9 @@ def test_meeting_costs_count_only_counted_meetings_with_others_that_are_not_dire
         {"category": "other", "rule": "default:alone", "attendee_count": 0, "matched": False},  # alone
     ])
     costs = meeting_costs(events, include_subjects=True)
-    assert costs.top_series.values.tolist() == [["meeting 1", "meeting", "panel", "Panel", 1, 1, 1.0]]
+    # Mon 10:00 for an hour, once, organised by lead@x.uk, 4 invited (the person and 3 others)
+    assert costs.top_series.values.tolist() == [
+        ["meeting 1", "meeting", "panel", "Panel", "Mon 10:00", 60, "once", "lead@x.uk", 4, 1, 1, 1.0]]
     assert costs.unclassified.empty
 
 
