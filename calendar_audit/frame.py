@@ -105,8 +105,12 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
                 raise KeyError(name)
             default = DEFAULTS[name]
             values = [default] * n if isinstance(default, tuple) else np.full(n, default, dtype=object)
-        if name in ("start", "end"):
+        if dtype != "object" and getattr(values, "dtype", None) == pd.api.types.pandas_dtype(dtype):  # typed already
+            cols[name] = pd.Series(values, copy=False)
+        elif name in ("start", "end"):
             cols[name] = pd.to_datetime(pd.Series(values), utc=True).astype(dtype)
+        elif name in ("outlook_categories", "attendees") and isinstance(values, np.ndarray) and values.dtype == object:
+            cols[name] = pd.Series(values, copy=False)  # an object array of tuples, as a source's decoder made them
         elif name in ("outlook_categories", "attendees"):
             cols[name] = pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
         elif name == "has_agenda":
