@@ -40,11 +40,19 @@ def measure_slots(events: pd.DataFrame, people: Sequence[str], window: Window, s
                   categories: Sequence[str], hours: Mapping[str, WorkingHours], default_hours: WorkingHours,
                   *, ignore_since: bool = False) -> SlotResult:
     """Compliance and violations of ``slots`` over prepared events (classified, with ``counted``)."""
+    table, occurrences = slot_compliance(events, people, window, slots, categories, hours, default_hours,
+                                         ignore_since=ignore_since)
+    return SlotResult(table, violations(events, occurrences, slots, people), occurrences)
+
+
+def slot_compliance(events: pd.DataFrame, people: Sequence[str], window: Window, slots: Sequence[Slot],
+                    categories: Sequence[str], hours: Mapping[str, WorkingHours], default_hours: WorkingHours,
+                    *, ignore_since: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The compliance table alone (no violations), and the occurrences it measured."""
     occurrences = slot_occurrences(slots, people, window, leave_days(events), ignore_since=ignore_since)
     part = partition(events, people, window, categories, hours, default_hours,
                      occurrence_layers(occurrences, slots, people))
-    table = compliance_table(part, slots, planned_weeks(slots, people, window, ignore_since=ignore_since))
-    return SlotResult(table, violations(events, occurrences, slots, people), occurrences)
+    return compliance_table(part, slots, planned_weeks(slots, people, window, ignore_since=ignore_since)), occurrences
 
 
 def compliance_table(part: Partition, slots: Sequence[Slot], planned: set[tuple[str, date]]) -> pd.DataFrame:
