@@ -53,8 +53,8 @@ def exclusion_reasons(events: pd.DataFrame, counted_responses: Sequence[str] = D
 
 def leave_days(events: pd.DataFrame) -> dict[str, set[date]]:
     """Per person, the dates covered by an all-day oof event that is neither cancelled nor declined."""
-    leave = events[events["is_all_day"] & (events["show_as"] == "oof") & ~events["is_cancelled"]
-                   & (events["response"] != "declined")]
+    all_day = events[events["is_all_day"].to_numpy(bool)]  # few rows: the text comparisons run on those alone
+    leave = all_day[(all_day["show_as"] == "oof") & ~all_day["is_cancelled"] & (all_day["response"] != "declined")]
     out: dict[str, set[date]] = {}
     for person, start, end in zip(leave["person"], leave["start"], leave["end"], strict=True):
         out.setdefault(person, set()).update(all_day_dates(start, end))
