@@ -308,3 +308,6 @@ class AuditResult:
     source_label: str = ""
     extra_sections: list = field(default_factory=list)  # writers.section.Section
     withheld_reason: str = ""  # set: team aggregates are withheld (too few people); writers show this instead
+    # the policy the audit was given and its partition, whose layers hold that policy's occurrences (slot sections
+    # read compliance from it)
+    slot_partition: tuple[tuple[object, ...], Partition] | None = None
