@@ -95,7 +95,11 @@ def from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
-    """Build the events frame from column arrays (the fast path for large sources)."""
+    """Build the events frame from column arrays (the fast path for large sources).
+
+    A column already in its dtype (a datetime index in UTC, a bool array, a ``string`` or ``boolean`` array) is
+    taken as it is; a list column given as an object array must already hold tuples (it is taken as it is too).
+    """
     n = len(data["person"])
     cols: dict[str, Any] = {}
     for name, dtype in COLUMNS.items():
