@@ -95,7 +95,11 @@ def from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
-    """Build the events frame from column arrays (the fast path for large sources)."""
+    """Build the events frame from column arrays (the fast path for large sources).
+
+    A column already in its dtype (a datetime index in UTC, a bool array, a ``string`` or ``boolean`` array) is
+    taken as it is; a list column given as an object array must already hold tuples (it is taken as it is too).
+    """
     n = len(data["person"])
     cols: dict[str, Any] = {}
     for name, dtype in COLUMNS.items():
@@ -105,8 +109,12 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
                 raise KeyError(name)
             default = DEFAULTS[name]
             values = [default] * n if isinstance(default, tuple) else np.full(n, default, dtype=object)
-        if name in ("start", "end"):
+        if dtype != "object" and getattr(values, "dtype", None) == pd.api.types.pandas_dtype(dtype):  # typed already
+            cols[name] = pd.Series(values, copy=False)
+        elif name in ("start", "end"):
             cols[name] = pd.to_datetime(pd.Series(values), utc=True).astype(dtype)
+        elif name in ("outlook_categories", "attendees") and isinstance(values, np.ndarray) and values.dtype == object:
+            cols[name] = pd.Series(values, copy=False)  # an object array of tuples, as a source's decoder made them
         elif name in ("outlook_categories", "attendees"):
             cols[name] = pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
         elif name == "has_agenda":

@@ -18,7 +18,7 @@ from ..frame import WorkingHours
 from ..metrics import Partition, leave_days, partition
 from ..window import Window
 from ..writers.tables import HOURS_DECIMALS, PCT_DECIMALS, round_half_up
-from .occurrences import occurrence_layers, planned_weeks, slot_occurrences
+from .occurrences import SHADOW_PREFIX, occurrence_layers, planned_weeks, slot_occurrences
 from .policy import STATUTORY, Slot
 
 COMPLIANCE_COLUMNS = ["person", "week_start", "slot_hours", "slot_kept_hours", "slot_direct_work_hours", "kept_pct"]
@@ -38,16 +38,35 @@ class SlotResult:
 
 def measure_slots(events: pd.DataFrame, people: Sequence[str], window: Window, slots: Sequence[Slot],
                   categories: Sequence[str], hours: Mapping[str, WorkingHours], default_hours: WorkingHours,
-                  *, ignore_since: bool = False) -> SlotResult:
+                  *, ignore_since: bool = False, part: Partition | None = None) -> SlotResult:
     """Compliance and violations of ``slots`` over prepared events (classified, with ``counted``)."""
-    occurrences = slot_occurrences(slots, people, window, leave_days(events), ignore_since=ignore_since)
-    part = partition(events, people, window, categories, hours, default_hours,
-                     occurrence_layers(occurrences, slots, people))
-    table = compliance_table(part, slots, planned_weeks(slots, people, window, ignore_since=ignore_since))
+    table, occurrences = slot_compliance(events, people, window, slots, categories, hours, default_hours,
+                                         ignore_since=ignore_since, part=part)
     return SlotResult(table, violations(events, occurrences, slots, people), occurrences)
 
 
-def compliance_table(part: Partition, slots: Sequence[Slot], planned: set[tuple[str, date]]) -> pd.DataFrame:
+def slot_compliance(events: pd.DataFrame, people: Sequence[str], window: Window, slots: Sequence[Slot],
+                    categories: Sequence[str], hours: Mapping[str, WorkingHours], default_hours: WorkingHours,
+                    *, ignore_since: bool = False, part: Partition | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The compliance table alone (no violations), and the occurrences it measured.
+
+    ``part``: a partition of these events and ``people`` whose layers already hold the slots' occurrences (the
+    audit's, see :func:`calendar_audit.audit.slot_layers`); without it the team is swept here.
+    """
+    leave = leave_days(events) if part is None else part.leave
+    occurrences = slot_occurrences(slots, people, window, leave, ignore_since=ignore_since)
+    prefix = "slot:"
+    if part is None:
+        part = partition(events, people, window, categories, hours, default_hours,
+                         occurrence_layers(occurrences, slots, people))
+    elif ignore_since and any(s.since for s in slots):
+        prefix = SHADOW_PREFIX
+    planned = planned_weeks(slots, people, window, ignore_since=ignore_since)
+    return compliance_table(part, slots, planned, prefix), occurrences
+
+
+def compliance_table(part: Partition, slots: Sequence[Slot], planned: set[tuple[str, date]],
+                     prefix: str = "slot:") -> pd.DataFrame:
     """One row per person and week a slot was scheduled: slot, kept and direct-work hours, kept_pct."""
     seg = part.segments
     n_weeks = len(part.weeks)
@@ -57,7 +76,7 @@ def compliance_table(part: Partition, slots: Sequence[Slot], planned: set[tuple[
     in_slot = np.zeros(len(seg.seconds), dtype=bool)
     kept = np.zeros(len(seg.seconds), dtype=bool)
     for slot in slots:
-        layer = seg.layers[f"slot:{slot.name}"]
+        layer = seg.layers[f"{prefix}{slot.name}"]
         allowed = np.array([rank[c] for c in slot.allow if c in rank], dtype=np.int64)
         ok = (seg.winner < 0) | np.isin(seg.winner, allowed)
         if STATUTORY in slot.allow:

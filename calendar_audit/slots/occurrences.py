@@ -71,6 +71,9 @@ def occurrence_layers(occurrences: pd.DataFrame, slots: Sequence[Slot], people: 
     return layers
 
 
+SHADOW_PREFIX = "shadow:"  # a slot's occurrences over the whole window, ignoring its since (see audit.slot_layers)
+
+
 def layer_name(slot: Slot) -> str:
     return f"slot:{slot.name}"
 

@@ -13,9 +13,9 @@ from datetime import date
 import pandas as pd
 
 from ..frame import WorkingHours
-from ..metrics import AuditResult
+from ..metrics import AuditResult, Partition
 from ..writers.section import Section
-from .compliance import COMPLIANCE_COLUMNS, SlotResult, measure_slots
+from .compliance import COMPLIANCE_COLUMNS, SlotResult, measure_slots, slot_compliance
 from .evaluate import BeforeAfter, before_after, weekly_trend
 from .policy import Slot
 
@@ -26,7 +26,22 @@ def slot_result(result: AuditResult, slots: Sequence[Slot], *, ignore_since: boo
     """Compliance and violations over the report's prepared events (working hours play no part in them)."""
     people = list(dict.fromkeys(result.person_week["person"]))
     return measure_slots(result.events, people, result.window, slots, result.categories, {}, WorkingHours(),
-                         ignore_since=ignore_since)
+                         ignore_since=ignore_since, part=_audit_partition(result, slots, people))
+
+
+def _audit_partition(result: AuditResult, slots: Sequence[Slot], people: list[str]) -> Partition | None:
+    """The audit's partition when its layers hold these slots' occurrences for these people (else None)."""
+    if result.slot_partition is None:
+        return None
+    policy, part = result.slot_partition
+    return part if policy == tuple(slots) and part.people == people else None
+
+
+def _shadow_compliance(result: AuditResult, slots: Sequence[Slot]) -> pd.DataFrame:
+    """The slots' compliance as if they had run over the whole window (the before/after's shadow): no violations."""
+    people = list(dict.fromkeys(result.person_week["person"]))
+    return slot_compliance(result.events, people, result.window, slots, result.categories, {}, WorkingHours(),
+                           ignore_since=True, part=_audit_partition(result, slots, people))[0]
 
 
 def policy_sections(result: AuditResult, slots: Sequence[Slot], compare_at: date | None = None) -> list[Section]:
@@ -35,8 +50,7 @@ def policy_sections(result: AuditResult, slots: Sequence[Slot], compare_at: date
     sections = [compliance_section(slot_result(result, slots), slots, withheld)] if slots else []
     cutoff = compare_at or min((s.since for s in slots if s.since), default=None)
     if cutoff is not None and result.window.first < cutoff <= result.window.last:
-        shadow = (slot_result(result, slots, ignore_since=True).compliance if slots
-                  else pd.DataFrame({c: [] for c in COMPLIANCE_COLUMNS}))
+        shadow = (_shadow_compliance(result, slots) if slots else pd.DataFrame({c: [] for c in COMPLIANCE_COLUMNS}))
         evaluation = before_after(result.person_week, shadow, cutoff)
         sections.append(before_after_section(evaluation, weekly_trend(result.team_week, shadow), withheld))
     elif compare_at is not None:  # asked for, and impossible: say why rather than leave the section out silently

@@ -6,6 +6,7 @@ is the SVG charts (numbers, with their labels escaped) and colours computed from
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -256,8 +257,14 @@ def heat_style(pct: float, scale: float, metric: str = "direct_work_pct") -> str
     """Background for a share: deeper the nearer it is to ``scale`` percent; the text in the ink that reads."""
     t = max(0.0, min(pct / scale, 1.0)) if scale else 0.0
     light, dark = HEAT[metric]
-    rgb = [round(a + (z - a) * t) for a, z in zip(light, dark, strict=True)]
-    return f"background:{heat_colour(t, metric)};color:{ink_for(rgb)}"
+    return _style_of(tuple(round(a + (z - a) * t) for a, z in zip(light, dark, strict=True)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _style_of(rgb: tuple[int, int, int]) -> str:
+    """The style of one colour (heat_colour's ``rgb(...)`` text; a year's heat map has ~50,000 cells, few colours)."""
+    r, g, b = rgb
+    return f"background:rgb({r},{g},{b});color:{ink_for(rgb)}"
 
 
 def heatmap_view(result: AuditResult, metric: str = "direct_work_pct") -> TableView:
