@@ -87,3 +87,18 @@ def test_verbose_log_of_an_httpx_request_hides_the_delta_token(caplog):
                                         "https://graph.microsoft.com/v1.0/users/a/calendarView/delta?$deltatoken=abc123",
                                         "HTTP/1.1 200 OK")
     assert "abc123" not in caplog.text and "$deltatoken=[redacted]" in caplog.text
+
+
+def test_report_folders_the_product_creates_are_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    from calendar_audit.cli import main
+    from calendar_audit.commands.options import Context
+
+    old = os.umask(0o022)
+    try:
+        code = main(["demo", "--out", str(tmp_path / "reports" / "demo"), "--format", "csv"], Context())
+    finally:
+        os.umask(old)
+    assert code == 0
+    assert stat.S_IMODE((tmp_path / "reports").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "reports" / "demo").stat().st_mode) == 0o700
+    assert (tmp_path / "reports" / "demo" / "person_week.csv").is_file()

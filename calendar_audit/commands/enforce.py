@@ -16,6 +16,7 @@ from rich.table import Table
 from ..enforce import enforce
 from ..enforce.engine import Decision
 from ..privacy import Names, names_of
+from ..private import private_dir
 from ..sources.auth import require_sign_in_settings
 from ..writers.tables import write_table_csv
 from .options import Context, report_failures, settings_of
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     tz = settings.timezone
     names = names_of(settings)
     out = args.out or Path(settings.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # 0700: the files hold calendar data
     path = write_table_csv(plan_table(result.decisions, tz, names), out / "enforcement_plan.csv")
     head = "Enforcement" if args.apply else "Plan (dry run: nothing is sent; add --apply to send)"
     ctx.console.print(f"{head}: invitations in protected slots, {result.window.first} to {result.window.last}",

@@ -21,6 +21,7 @@ from ..errors import InputError
 from ..frame import MailboxFailure
 from ..metrics import AuditResult
 from ..privacy import Names, group_withheld, names_of, private
+from ..private import private_dir
 from ..settings import Settings
 from ..slots import Slot, load_slots, parse_slots
 from ..slots.compliance import SlotResult, compliance_csv, measure_slots, violations_csv
@@ -116,7 +117,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
     result = measure_slots(events, people, loaded.window, slots, rules.categories,
                            working_hours_map(data, settings), settings.team_hours())
     out = args.out or Path(settings.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # 0700: the files hold calendar data
     written = [write_table_csv(compliance_csv(result.compliance), out / "slot_compliance.csv"),
                write_table_csv(with_local_times(violations_csv(result.violations, loaded.window.tz), loaded.window.tz),
                                out / "slot_violations.csv")]

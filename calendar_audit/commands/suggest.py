@@ -38,6 +38,7 @@ from ..audit import people_of, prepare_events, working_hours_map
 from ..errors import InputError
 from ..metrics import leave_days
 from ..privacy import AsTheyAre, Names, group_withheld, private
+from ..private import private_dir
 from ..settings import Settings
 from ..slots import slot_occurrences
 from ..sources import SourceRequest, load_source
@@ -174,7 +175,7 @@ def to_json(found: pd.DataFrame, window: Window) -> dict[str, Any]:
 
 
 def write_files(found: pd.DataFrame, window: Window, out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # 0700: the files hold calendar data
     csv_path, json_path = out / "suggestions.csv", out / "suggestions.json"
     write_table_csv(with_local_times(found[CSV_COLUMNS], window.tz), csv_path)
     json_path.write_text(json.dumps(to_json(found, window), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -302,7 +303,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def finish_team(ctx: Context, args: argparse.Namespace, table: pd.DataFrame, window: Window, out: Path,
                 label: str, withheld: str = "") -> int:
     """Print and write the team view (no subjects, no event detail); the total line unless ``withheld``."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # 0700: the files hold calendar data
     path = write_table_csv(table, out / "suggestions_team.csv")
     doc = {"from": window.first.isoformat(), "to": window.last.isoformat(),
            "people": table.to_dict(orient="records")}

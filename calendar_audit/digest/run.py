@@ -31,6 +31,7 @@ from ..errors import ConfigError
 from ..frame import MailboxFailure, SourceData
 from ..metrics import leave_days
 from ..privacy import group_withheld
+from ..private import private_dir
 from ..rules import load_rules
 from ..settings import Settings, TeamSettings, parse_clock, parse_day
 from ..slots import slot_occurrences
@@ -157,7 +158,7 @@ async def digest_async(settings: Settings, team: TeamSettings | str | None = Non
             "SELECT person, role FROM digest_journal WHERE week_start=? AND outcome='sent'", (week.isoformat(),))}
     if not apply:
         target = out or Path(settings.output_dir) / f"digest-{week.isoformat()}"
-        target.mkdir(parents=True, exist_ok=True)
+        private_dir(target)  # 0700: the files hold calendar data
         for message in messages:
             html, eml = target / f"{file_stem(message)}.html", target / f"{file_stem(message)}.eml"
             html.write_text(message.html, encoding="utf-8")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CalendarAuditError
+from ..private import private_dir
 from .html import render_html, write_html
 from .section import Section
 from .tables import (
@@ -45,7 +46,7 @@ def write_report(result: AuditResult, out_dir: Path, formats: Sequence[str] = ("
     wanted = check_formats(formats, FORMATS)
     out_dir = Path(out_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)  # 0700: the files hold calendar data
     except OSError as exc:
         raise CalendarAuditError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
     written: list[Path] = []
