@@ -10,7 +10,7 @@ import pandas as pd
 from ..digest import digest
 from ..sources.auth import require_sign_in_settings
 from ..window import parse_date
-from .options import Context, report_failures, settings_of
+from .options import Context, add_config_options, report_failures, settings_of
 
 OUTCOMES = {"would_send": "to send", "already_sent": "sent already this week", "sent": "sent"}
 
@@ -23,9 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "suggestions) and each manager (the team summary, protected time kept week by week, who booked into it "
         "most). No meeting subjects, no other practitioner's name. Without --apply the messages are written as "
         ".html and .eml files; with --apply they are sent from digest.sender, once per person per week.")
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="settings file (default: ./calendar-audit.toml when present)")
-    p.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+    add_config_options(p)
     p.add_argument("--week", metavar="YYYY-MM-DD", help="a day in the week to report (default: last week)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="where a dry run writes the messages (default: OUTPUT_DIR/digest-WEEK)")

@@ -19,7 +19,7 @@ from ..privacy import Names, names_of
 from ..private import private_dir
 from ..sources.auth import require_sign_in_settings
 from ..writers.tables import write_table_csv
-from .options import Context, report_failures, settings_of
+from .options import Context, add_config_options, report_failures, settings_of
 
 PLAN_COLUMNS = ["person", "event_id", "start", "end", "slot", "policy", "preference", "action", "why",
                 "proposed_start", "proposed_end", "proposal_sent", "outcome", "note"]
@@ -36,9 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "version saved on the service's policy page, else protected_slots in the settings. Reads the synced "
         "store; nothing is sent without "
         "--apply; every write is recorded in the audit log and the store's journal.")
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="settings file (default: ./calendar-audit.toml when present)")
-    p.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+    add_config_options(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="where enforcement_plan.csv goes (default: output_dir)")
     p.add_argument("--apply", action="store_true", help="send the answers (default: print the plan)")
     p.set_defaults(handler=run)

@@ -31,13 +31,19 @@ class Context:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # e.g. which slot holds are still ahead
 
 
+def add_config_options(p: argparse.ArgumentParser | argparse._ArgumentGroup, team: bool = True) -> None:
+    """--config FILE (and --team NAME): the settings file and the team in it, worded once for every command."""
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="settings file (default: ./calendar-audit.toml when present)")
+    if team:
+        p.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+
+
 def add_source_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("calendars to read (none: the built-in demo team)")
     g.add_argument("--ics", nargs="+", action="extend", metavar="FILE", type=Path,
                    help="Outlook .ics exports, one file per person (the file name is the person); a glob works")
-    g.add_argument("--config", type=Path, metavar="FILE",
-                   help="settings file (default: ./calendar-audit.toml when present)")
-    g.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+    add_config_options(g)
     g.add_argument("--source", choices=["graph", "store"],
                    help="with --config: read Microsoft 365 live (graph) or the synced store (store, no network)")
     g.add_argument("--me", action="store_true",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..sources.store import purge, store_path
 from ..window import local_midnight, parse_date
-from .options import Context, settings_of
+from .options import Context, add_config_options, settings_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,8 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the mailboxes are not synced, rather than showing empty weeks.",
     )
     p.add_argument("--before", required=True, metavar="YYYY-MM-DD", help="delete events that start before this day")
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="settings file (default: ./calendar-audit.toml when present)")
+    add_config_options(p, team=False)
     p.set_defaults(handler=run)
 
 

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ConfigError
-from .options import Context, settings_of
+from .options import Context, add_config_options, settings_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "digest is sent. With --demo: the built-in demo team behind a demo sign-in page (no password, no "
         "Microsoft; enforcement is journalled, nothing is sent), on 127.0.0.1 only.",
     )
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="settings file (default: ./calendar-audit.toml when present)")
+    add_config_options(p, team=False)
     p.add_argument("--host", metavar="H", help="address to listen on (default: settings service.host, 127.0.0.1)")
     p.add_argument("--port", type=int, metavar="P", help="port (default: settings service.port, 8000)")
     p.add_argument("--demo", action="store_true",

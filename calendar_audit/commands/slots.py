@@ -32,6 +32,7 @@ from ..writers.section import Section
 from ..writers.tables import with_local_times, write_table_csv
 from .options import (
     Context,
+    add_config_options,
     add_reading_options,
     add_rules_option,
     add_small_team_option,
@@ -63,9 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         q = slots_sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". Nothing is written "
                                  "without --apply; every write is recorded in the audit log.")
-        q.add_argument("--config", type=Path, metavar="FILE",
-                       help="settings file (default: ./calendar-audit.toml when present)")
-        q.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+        add_config_options(q)
         q.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (default: today)")
         q.add_argument("--weeks", type=int, default=4, metavar="N", help="weeks ahead (default: 4)")
         q.add_argument("--apply", action="store_true", help="write to the calendars (default: print the plan)")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -12,7 +11,7 @@ from ..settings import Settings
 from ..sources.auth import require_sign_in_settings
 from ..sources.store import sync
 from ..window import Window, rolling_window
-from .options import Context, add_window_options, dates_of, report_failures, settings_of
+from .options import Context, add_config_options, add_window_options, dates_of, report_failures, settings_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,9 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "is complete, so an interrupted sync keeps every mailbox finished so far. Mailboxes that cannot be read are "
         "named and the run exits 3.",
     )
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="settings file (default: ./calendar-audit.toml when present)")
-    p.add_argument("--team", metavar="NAME", help="team from the settings file (default: the first)")
+    add_config_options(p)
     add_window_options(p)
     p.set_defaults(handler=run)
 
