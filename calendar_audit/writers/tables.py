@@ -21,10 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ..errors import CalendarAuditError, InputError
 from .columns import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # re-exported: where callers have always found it
@@ -32,6 +28,8 @@ from .columns import csv_column, csv_header, is_missing, neutralise, neutralise_
 from .summary import headline
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
+
     from ..metrics import AuditResult
 
 #: person_week.csv, as DESIGN.md fixes it (calendar_audit.metrics.PERSON_WEEK_COLUMNS is the same list).
@@ -305,11 +303,11 @@ def _whole_words(text: str, limit: int) -> str:
     return kept or text[:limit]
 
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="2F3B47")
-
-
 def _add_sheet(book: Workbook, title: str, df: pd.DataFrame) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title)
     columns = [str(c) for c in df.columns]
     values = [_xlsx_column(df.iloc[:, i]) for i in range(df.shape[1])]
@@ -325,7 +323,7 @@ def _add_sheet(book: Workbook, title: str, df: pd.DataFrame) -> None:
     header = []
     for name in columns:
         cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="2F3B47")
         cell.alignment = Alignment(vertical="center")
         header.append(cell)
     sheet.append(header)
@@ -373,6 +371,8 @@ def workbook_sheets(result: AuditResult) -> list[tuple[str, pd.DataFrame]]:
 
 def write_workbook(sheets: Sequence[tuple[str, pd.DataFrame]], path: Path) -> Path:
     """Write several tables into one .xlsx file, one sheet each, header row frozen; returns the path."""
+    from openpyxl import Workbook  # here, not at the top: a report without xlsx never pays its import
+
     path = Path(path)
     book = Workbook(write_only=True)
     taken: set[str] = set()

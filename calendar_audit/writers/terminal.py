@@ -17,6 +17,9 @@ from .summary import fixed, headline, person_totals
 if TYPE_CHECKING:
     from ..metrics import AuditResult
 
+#: a terminal lists at most this many people; a bigger team's rows are in the files (a 500-row table scrolls
+#: past unread, and drawing it cost rich 0.3 s)
+PEOPLE_SHOWN = 40
 HEADERS = ["Direct work h", "Meetings h", "Direct %", "Meeting %", "After hours h"]
 NUMBER_WIDTH = 7  # "1,234.5" and "100.0%" fit
 
@@ -57,7 +60,7 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
     for name, width in zip(numbers, widths, strict=True):
         table.add_column(name, justify="right", no_wrap=True, width=width)
     # markup off: a person's name or address is data, never rich markup
-    for row in totals.itertuples(index=False):
+    for row in totals.head(PEOPLE_SHOWN).itertuples(index=False):
         table.add_row(
             Text(str(row.person).removesuffix(f"@{domain}") if domain else str(row.person)),
             _hours(row.direct_work_hours),
@@ -66,6 +69,9 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
             _pct(row.meeting_pct),
             _hours(row.after_hours_hours),
         )
+    hidden = len(totals) - PEOPLE_SHOWN
+    if hidden > 0:
+        table.add_row(Text(f"... and {hidden} more", style="italic"))
     team = headline(result)
     table.add_section()
     table.add_row(
@@ -78,6 +84,11 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
         style="bold",
     )
     console.print(table)
+    if hidden > 0:
+        where = [p.name for p in files if p.name in PER_PERSON_FILES]
+        listed = f", and {' and '.join(where)} list{'s' if len(where) == 1 else ''} every person" if where else ""
+        console.print(Text(f"The first {PEOPLE_SHOWN} of {len(totals)} people are shown; the team line counts "
+                           f"everyone{listed}."))
     if result.failures:  # each is named on stderr by the command, once
         console.print(Text(f"{len(result.failures)} mailbox(es) could not be read: see below and the report.",
                            style="bold red"))
@@ -89,6 +100,7 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
 
 
 NOTES_SHOWN = 10
+PER_PERSON_FILES = ("report.html", "person_week.csv", "report.xlsx", "report.json")
 
 
 def print_notes(notes: Sequence[str], console: Console, files: Sequence[Path] = ()) -> None:

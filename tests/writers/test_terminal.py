@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from calendar_audit.frame import MailboxFailure
 from calendar_audit.metrics import AuditResult
-from calendar_audit.writers import print_summary
+from calendar_audit.writers import print_summary, terminal
 from tests.writers.sample import ALEX, SAM
 
 MakeResult = Callable[..., AuditResult]
@@ -67,3 +68,24 @@ def test_narrow_terminal_keeps_every_number_whole(make_result: MakeResult) -> No
     text = console.export_text()
     assert all(len(line) <= 80 for line in text.splitlines())
     assert line_of(text, "Team (")[1:] == ["21.8", "14.8", "19.4%", "13.2%", "9.0"]
+
+
+def test_a_big_team_shows_its_first_people_and_counts_everyone_in_the_team_line(
+    make_result: MakeResult, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A 500-person team would scroll 500 rows past unread: the first PEOPLE_SHOWN are listed, the rest counted
+    (here one person shown of two), and the team line still adds up everyone."""
+    monkeypatch.setattr(terminal, "PEOPLE_SHOWN", 1)
+    text, _ = summary_text(make_result(), (tmp_path / "report.html", tmp_path / "person_week.csv"))
+    sam, alex = SAM.split("@")[0], ALEX.split("@")[0]
+    assert line_of(text, sam) == [sam, "1.5", "4.5", "4.7%", "14.1%", "7.0"]
+    assert alex not in text
+    assert line_of(text, "... and") == ["... and 1 more"]
+    assert line_of(text, "Team (") == ["Team (2 people)", "21.8", "14.8", "19.4%", "13.2%", "9.0"]
+    assert ("The first 1 of 2 people are shown; the team line counts everyone, and report.html and "
+            "person_week.csv list every person.") in " ".join(text.split())
+
+
+def test_a_team_within_the_limit_is_listed_whole(make_result: MakeResult) -> None:
+    text, _ = summary_text(make_result())
+    assert "more" not in text and "are shown" not in text
