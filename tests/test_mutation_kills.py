@@ -723,3 +723,23 @@ def test_team_view_counts_each_persons_suggestions_with_their_own_hours(make_eve
                       default_hours=WorkingHours())
     assert table.values.tolist() == [["sam@x.uk", 1, 1.33], ["Kim@x.uk", 0, 0.0]]
     assert list(table.columns) == ["person", "suggestions", "hours_freed"]
+
+
+def test_meeting_costs_group_a_series_by_organizer_and_subject_case_and_spaces_aside_never_by_their_joined_text(
+) -> None:
+    from calendar_audit.metrics import meeting_costs
+
+    events = costs_events([
+        # one series: the organiser's case and the subject's case and outer spaces differ, nothing else
+        {"series_id": "S1", "organizer": "Lead@x.uk", "subject": "Panel"},
+        {"series_id": "S1", "organizer": "lead@X.UK", "subject": "  PANEL "},
+        # two series whose organiser and subject joined with "|" read the same ("a|b" + "c" and "a" + "b|c")
+        {"series_id": "S2", "organizer": "a|b", "subject": "c"},
+        {"series_id": "S3", "organizer": "a", "subject": "b|c"},
+        # a one-off meeting with a UID that spells a series key stays a meeting of its own
+        {"ical_uid": "series|lead@x.uk|panel"},
+    ])
+    costs = meeting_costs(events, include_subjects=True)
+    assert costs.top_series[["key", "subject", "occurrences", "hours"]].values.tolist() == [
+        ["series 1", "Panel", 2, 2.0], ["series 2", "c", 1, 1.0], ["series 3", "b|c", 1, 1.0],
+        ["meeting 4", "Panel", 1, 1.0]]
