@@ -298,22 +298,28 @@ def meeting_costs(events: pd.DataFrame, include_subjects: bool, top: int = 15, t
         category=("category", "first"), rule=("rule", "first"), subject=("subject", "first"),
         occurrences=("start", "nunique"), people=("person", "nunique"), hours=("hours", "sum"),
         matched=("matched", "first"), organizer_domain=("organizer_domain", "first"), recurring=("recurring", "any"),
-    ).sort_values(["hours", "occurrences"], ascending=False)
-    described = describe_meetings(meetings, tz) if len(meetings) else pd.DataFrame(
+    ).sort_values(["hours", "occurrences"], ascending=False).reset_index()
+    # the costliest meetings: rows of the meeting category only (admin, training and travel are not meetings to
+    # cut, even when others are invited); and the costliest unclassified. Only these rows are described: a year
+    # has tens of thousands of one-off meetings, and describing them all cost more than the rest of this.
+    is_meeting = (grouped["category"] == "meeting").to_numpy(bool)
+    unmatched = ~grouped["matched"].astype(bool).to_numpy()
+    rows = np.union1d(np.flatnonzero(is_meeting)[:top], np.flatnonzero(unmatched)[:top])
+    shown = grouped.iloc[rows]
+    mentioned = meetings[meetings["key"].isin(shown["key"]).to_numpy(bool)]
+    described = describe_meetings(mentioned, tz) if len(mentioned) else pd.DataFrame(
         {c: pd.Series(dtype=t) for c, t in (("when", "object"), ("minutes", "int64"), ("organizer", "object"),
                                               ("attendees", "int64"), ("recurs", "object"))})
-    grouped = grouped.join(described).reset_index(drop=True)
+    shown = shown.join(described, on="key")
     if not include_subjects:
-        grouped["subject"] = ""
-    grouped.insert(0, "key", [f"{'series' if r else 'meeting'} {i + 1}" for i, r in enumerate(grouped["recurring"])])
-    # the costliest meetings: rows of the meeting category only (admin, training and travel are not meetings to
-    # cut, even when others are invited)
-    meeting_rows = grouped[grouped["category"] == "meeting"]
-    top_series = meeting_rows.head(top)[
+        shown["subject"] = ""
+    # named by rank among all of them ("series 3" is the third costliest of any kind)
+    shown["key"] = [f"{'series' if r else 'meeting'} {i + 1}" for i, r in zip(rows, shown["recurring"], strict=True)]
+    top_series = shown[is_meeting[rows]].head(top)[
         ["key", "category", "rule", "subject", "when", "minutes", "recurs", "organizer", "attendees", "occurrences",
          "people", "hours"]].reset_index(drop=True)
-    top_series.attrs["of"] = len(meeting_rows)  # how many there were: the page says "the 15 costliest of 213"
-    unclassified = grouped[~grouped["matched"].astype(bool)][
+    top_series.attrs["of"] = int(is_meeting.sum())  # how many there were: the page says "the 15 costliest of 213"
+    unclassified = shown[unmatched[rows]][
         ["key", "subject", "occurrences", "people", "hours", "organizer_domain"]].head(top)
     return Costs(top_series, unclassified.reset_index(drop=True))
 
