@@ -33,7 +33,10 @@ def in_window(events: pd.DataFrame, window: Window) -> pd.DataFrame:
     first = pd.Timestamp(window.first, tz="UTC")
     after_last = pd.Timestamp(window.last, tz="UTC") + pd.Timedelta(days=1)
     all_day = events["is_all_day"] & (events["end"] > first) & (events["start"] < after_last)
-    return events[(timed & ~events["is_all_day"]) | all_day].reset_index(drop=True)
+    inside = ((timed & ~events["is_all_day"]) | all_day).to_numpy(bool)
+    if inside.all():  # a whole source read for this window: no copy of every column
+        return events.reset_index(drop=True)
+    return events[inside].reset_index(drop=True)
 
 
 def prepare_events(events: pd.DataFrame, rules: RuleSet, window: Window, settings: Settings) -> pd.DataFrame:

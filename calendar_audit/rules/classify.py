@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import warnings
 from functools import cached_property
 from re import _parser as sre_parser  # the stdlib's own regex parser; used for the static backtracking check
 from typing import Any
@@ -21,17 +20,19 @@ class _Columns:
     def __init__(self, events: pd.DataFrame) -> None:
         self.events = events
 
-    def _text(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        # Recurring series repeat the same subject many times: search each distinct text once.
-        codes, uniques = pd.factorize(self.events[column].astype(object).fillna("").astype(str))
-        return codes, pd.Series(uniques, dtype=object)
+    def _text(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        # Recurring series repeat the same subject many times: search each distinct text once (a missing text
+        # is searched as "")
+        codes, uniques = pd.factorize(self.events[column], use_na_sentinel=True)
+        texts = np.array([*(str(u) for u in uniques), ""], dtype=object)
+        return np.where(codes < 0, len(texts) - 1, codes), texts
 
     @cached_property
-    def subject(self) -> tuple[np.ndarray, pd.Series]:
+    def subject(self) -> tuple[np.ndarray, np.ndarray]:
         return self._text("subject")
 
     @cached_property
-    def location(self) -> tuple[np.ndarray, pd.Series]:
+    def location(self) -> tuple[np.ndarray, np.ndarray]:
         return self._text("location")
 
     @cached_property
@@ -107,21 +108,20 @@ def _merged(patterns: tuple[re.Pattern[str], ...]) -> list[re.Pattern[str]]:
 
 
 def _search(
-    columns: tuple[np.ndarray, pd.Series], patterns: tuple[re.Pattern[str], ...], rows: np.ndarray
+    columns: tuple[np.ndarray, np.ndarray], patterns: tuple[re.Pattern[str], ...], rows: np.ndarray
 ) -> np.ndarray:
     """Which of ``rows`` have a text any pattern matches; each distinct text is searched once."""
     codes, uniques = columns
     wanted = np.zeros(len(uniques), dtype=bool)
     wanted[codes[rows]] = True
-    texts = uniques[wanted]
+    positions = np.flatnonzero(wanted)
+    texts = uniques[positions]
     hit = np.zeros(len(texts), dtype=bool)
-    with warnings.catch_warnings():
-        # pandas warns that groups are not extracted; rules use groups for alternation only
-        warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
-        for pattern in _merged(patterns):
-            hit |= texts.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    for pattern in _merged(patterns):
+        search = pattern.search
+        hit |= np.fromiter((search(t) is not None for t in texts), dtype=bool, count=len(texts))
     found = np.zeros(len(uniques), dtype=bool)
-    found[np.flatnonzero(wanted)[hit]] = True
+    found[positions[hit]] = True
     return found[codes]
 
 
@@ -165,7 +165,7 @@ def _mask(rule: Rule, cols: _Columns, candidates: np.ndarray) -> np.ndarray:
 
 def classify(events: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """A copy of the events frame plus category, rule, statutory, never_decline and matched columns."""
-    out = events.copy()
+    out = events.copy(deep=False)  # columns are only added: the caller's frame is left as it was
     n = len(out)
     chosen = np.full(n, -1, dtype=np.int64)  # index of the first rule that matched, -1 for none
     cols = _Columns(out)
