@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 failed; 2 bad input or usage; 3 done, but some mailboxes f
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -104,6 +105,8 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     except KeyboardInterrupt:
         ctx.err.print("calendar-audit: interrupted")
         return 130
+    finally:
+        gc.unfreeze()  # what a command set aside from the collector (commands/report.py) is collectable again
 
 
 def run() -> None:
