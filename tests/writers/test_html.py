@@ -298,3 +298,21 @@ def test_table_rows_are_the_former_template_loop_whatever_the_text() -> None:
             assert isinstance(table_rows(view), Markup)
     assert str(table_rows(TableView("", [], []))) == loop.render(view=TableView("", [], []))
 
+
+def test_heatmap_keeps_the_audits_order_and_tells_leave_from_no_row() -> None:
+    from types import SimpleNamespace
+
+    from calendar_audit.writers.html import heatmap_view
+
+    pw = pd.DataFrame({
+        "person": ["b@x.org", "a@x.org", "b@x.org", "b@x.org"],
+        "week_start": [WEEK2, WEEK1, WEEK1, WEEK2],
+        "direct_work_pct": [10.0, 2.25, 60.0, 1.15],  # b's second row for WEEK2 wins
+    })
+    view = heatmap_view(SimpleNamespace(person_week=pw))  # type: ignore[arg-type]
+    assert [[c.text for c in row] for row in view.rows] == [["b", "60.0%", "1.2%"], ["a", "2.3%", "—"]]
+    assert view.extra["scale"] == 60.0 and view.rows[0][1].style == "background:rgb(24,110,80);color:#ffffff"
+    assert view.extra["empty"] is False  # a's missing week has no row: not a week of leave
+    pw.loc[3, "direct_work_pct"] = float("nan")
+    view = heatmap_view(SimpleNamespace(person_week=pw))  # type: ignore[arg-type]
+    assert view.rows[0][2].title == "no working hours this week (leave)" and view.extra["empty"] is True
