@@ -260,3 +260,59 @@ def test_costliest_meetings_say_how_many_more_there_were(make_result: MakeResult
     assert "The 2 costliest, and 3 more meetings and series that cost less." in html
     result.top_series.attrs["of"] = 2
     assert "more meetings and series" not in render_html(result)
+
+
+#: the table macro's row loop before its rows were built in Python (html.table_rows): the markup they must match
+LOOP = """{% for row in view.rows %}
+<tr>{% for c in row %}<td class="{{ 'num ' if c.numeric }}{{ c.css }}"{% if 'cards' in view.css %} data-label="\
+{{ view.headers[loop.index0][0] }}"{% endif %}{% if c.style %} style="{{ c.style }}"{% endif %}{% if c.title %} \
+title="{{ c.title }}"{% endif %}>{{ c.text }}{% if c.suffix %}<span class="domain">{{ c.suffix }}</span>{% endif %}\
+</td>{% endfor %}</tr>
+{% else %}
+<tr><td class="empty" colspan="{{ view.headers | length or 1 }}">Nothing to show.</td></tr>
+{% endfor %}
+"""
+
+
+def test_table_rows_are_the_former_template_loop_whatever_the_text() -> None:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    from calendar_audit.writers.html import Cell, TableView, table_rows
+
+    loop = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(LOOP)
+    hostile = [SCRIPT, IMG, '"quoted" & \'single\'', "a<b>c", "—"]
+    cells = [
+        Cell(hostile[0], css="person", suffix="@<x>.org"),
+        Cell("12.3%", numeric=True, css="heat", style="background:rgb(1,2,3);color:#000000"),
+        Cell("—", numeric=True, css="na heat", title=hostile[2]),
+        Cell(Markup("<b>kept</b>"), title=hostile[3]),  # markup passes as markup, as autoescape lets it
+        Cell(hostile[3], css=hostile[1]),
+        Cell(hostile[4], numeric=True),
+    ]
+    headers = [(h, True) for h in [*hostile, "x"]]
+    for css in ("", "cards", "heatmap"):
+        for rows in ([], [cells], [cells, cells[::-1], cells]):
+            view = TableView("caption", headers, [list(r) for r in rows], css=css)
+            assert str(table_rows(view)) == loop.render(view=view)
+            assert isinstance(table_rows(view), Markup)
+    assert str(table_rows(TableView("", [], []))) == loop.render(view=TableView("", [], []))
+
+
+def test_heatmap_keeps_the_audits_order_and_tells_leave_from_no_row() -> None:
+    from types import SimpleNamespace
+
+    from calendar_audit.writers.html import heatmap_view
+
+    pw = pd.DataFrame({
+        "person": ["b@x.org", "a@x.org", "b@x.org", "b@x.org"],
+        "week_start": [WEEK2, WEEK1, WEEK1, WEEK2],
+        "direct_work_pct": [10.0, 2.25, 60.0, 1.15],  # b's second row for WEEK2 wins
+    })
+    view = heatmap_view(SimpleNamespace(person_week=pw))  # type: ignore[arg-type]
+    assert [[c.text for c in row] for row in view.rows] == [["b", "60.0%", "1.2%"], ["a", "2.3%", "—"]]
+    assert view.extra["scale"] == 60.0 and view.rows[0][1].style == "background:rgb(24,110,80);color:#ffffff"
+    assert view.extra["empty"] is False  # a's missing week has no row: not a week of leave
+    pw.loc[3, "direct_work_pct"] = float("nan")
+    view = heatmap_view(SimpleNamespace(person_week=pw))  # type: ignore[arg-type]
+    assert view.rows[0][2].title == "no working hours this week (leave)" and view.extra["empty"] is True
