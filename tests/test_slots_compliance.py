@@ -315,7 +315,7 @@ def test_someone_without_the_slot_breaks_nobody_elses(make_events) -> None:
 TWO_SLOTS_A_DAY = """
 [[slot]]
 name = "am"
-days = ["tue"]
+days = ["tue", "thu"]
 start = "09:30"
 end = "12:30"
 allow = ["direct_work"]
