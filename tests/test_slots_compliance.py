@@ -377,3 +377,12 @@ def test_compliance_csv_has_design_md_columns_only() -> None:
     out = compliance_csv(table)
     assert list(out.columns) == COMPLIANCE_COLUMNS
     assert out.iloc[0].tolist() == [SAM, date(2026, 10, 19), 3.0, 2.0, 0.0, 66.67]
+
+
+def test_a_team_with_no_one_yet_has_an_empty_compliance_table(make_events) -> None:
+    nobody = prepared(make_events(
+        dict(subject="Panel", start="2026-10-22 10:00", end="2026-10-22 11:00", response="accepted",
+             attendee_count=3, organizer=BOSS, category="meeting", rule="panel")))[:0]
+    result = measure_slots(nobody, [], WINDOW, parse_slots(POLICY), CATEGORIES, {}, WorkingHours())
+    assert list(result.compliance.columns) == COMPLIANCE_COLUMNS and len(result.compliance) == 0
+    assert len(result.violations) == 0 and len(result.occurrences) == 0
