@@ -288,3 +288,16 @@ def test_a_slot_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
     with pytest.raises(SlotError) as err:
         load_slots(tmp_path)
     assert str(err.value) == f"{tmp_path}: cannot read the slot file (IsADirectoryError)"
+
+
+def test_a_slot_runs_on_its_days_from_since_to_until_inclusive() -> None:
+    [slot] = validate_slots([table(days=["tue"], since="2026-10-20", until="2026-10-27")], "p")
+    days = [date(2026, 10, 13), date(2026, 10, 20), date(2026, 10, 21), date(2026, 10, 27), date(2026, 11, 3)]
+    assert [slot.active_on(d) for d in days] == [False, True, False, True, False]
+    assert [slot.active_on(d, ignore_since=True) for d in days] == [True, True, False, True, False]
+
+
+def test_a_slot_ending_when_it_starts_is_refused() -> None:
+    lines, placed = refusal(table(start="09:00", end="09:00"))
+    assert lines == ['p: slot "s": end: 09:00 is not after start 09:00']
+    assert placed == [FieldProblem(1, "end", "09:00 is not after start 09:00")]
