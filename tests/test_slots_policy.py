@@ -301,3 +301,18 @@ def test_a_slot_ending_when_it_starts_is_refused() -> None:
     lines, placed = refusal(table(start="09:00", end="09:00"))
     assert lines == ['p: slot "s": end: 09:00 is not after start 09:00']
     assert placed == [FieldProblem(1, "end", "09:00 is not after start 09:00")]
+
+
+def test_a_slot_file_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """A C/POSIX locale (a cron job, a bare container) reads text as ASCII unless told UTF-8."""
+    import locale
+
+    path = tmp_path / "slots.toml"
+    path.write_text('[[slot]]\nname="Amser uniongyrchol – bore"\ndays=["mon"]\nstart="09:00"\nend="10:00"\n'
+                    "allow=[]\n", encoding="utf-8")
+    before = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C")
+        assert load_slots(path)[0].name == "Amser uniongyrchol – bore"
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
