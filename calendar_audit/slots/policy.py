@@ -145,7 +145,8 @@ def validate_slots(raw: Sequence[Mapping[str, Any]], source: str, categories: Se
         slots.append(slot)
     for name, message in overlaps(slots, placed=True):
         problems.append(f"{source}: {message}")
-        found.append(FieldProblem(number_of[name], "start", message.split(": start/end: ", 1)[-1]))
+        # the message less its "slot NAME: start/end: " (a split at ": start/end: " would cut a name holding it)
+        found.append(FieldProblem(number_of[name], "start", message.removeprefix(f"slot {quote(name)}: start/end: ")))
     if problems:
         raise SlotError("\n".join(problems))
     return slots
