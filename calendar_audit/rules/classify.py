@@ -165,7 +165,7 @@ def _mask(rule: Rule, cols: _Columns, candidates: np.ndarray) -> np.ndarray:
 
 def classify(events: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """A copy of the events frame plus category, rule, statutory, never_decline and matched columns."""
-    out = events.copy(deep=False)  # columns are only added: the caller's frame is left as it was
+    out = events.copy()
     n = len(out)
     chosen = np.full(n, -1, dtype=np.int64)  # index of the first rule that matched, -1 for none
     cols = _Columns(out)
