@@ -117,13 +117,27 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
             cols[name] = pd.Series(values, copy=False)  # an object array of tuples, as a source's decoder made them
         elif name in ("outlook_categories", "attendees"):
             cols[name] = pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
+        elif name == "has_agenda" and isinstance(values, np.ndarray) and values.dtype == bool:
+            cols[name] = pd.Series(pd.array(values, dtype="boolean"))  # no NA to look for: not via object
         elif name == "has_agenda":
             cols[name] = pd.Series(values, dtype=object).astype("boolean")
         elif dtype == "string":
-            cols[name] = pd.Series(values, dtype=object).fillna("").astype("string")
+            cols[name] = _strings(values)
         else:
             cols[name] = pd.Series(values).astype(dtype)
     return pd.DataFrame(cols)
+
+
+def _strings(values: Any) -> pd.Series:
+    """A ``string`` column, missing values (None, NaN, NA) as "".
+
+    The scan for missing values is what costs on large columns, so it is skipped when every value is a str
+    (infer_dtype's one pass in C): the result is the same either way.
+    """
+    col = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(col, skipna=False) != "string":
+        col = col.fillna("")
+    return col.astype("string")
 
 
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
