@@ -172,6 +172,15 @@ def _col(value: Any, n: int) -> np.ndarray:
     return np.fromiter(repeat(value, n), dtype=object, count=n)
 
 
+def _mask(s: np.ndarray, dur: np.ndarray) -> np.ndarray:
+    """The occupancy bits of dur cells from cell s."""
+    ones = (np.uint64(1) << dur.astype(np.uint64)) - np.uint64(1)
+    return ones << (s - _FIRST_CELL).clip(0, 63).astype(np.uint64)
+
+
+_MASKS = _mask(np.arange(128)[:, None], np.arange(65)[None, :])  # [start cell, cells]: every mask the demo books
+
+
 class _Plan:
     """Plans every person's calendar on a grid of 15-minute cells, all weeks at once."""
 
@@ -262,9 +271,10 @@ class _Plan:
 
     @staticmethod
     def mask(s: np.ndarray, dur: np.ndarray) -> np.ndarray:
-        """The occupancy bits of dur cells from cell s."""
-        ones = (np.uint64(1) << dur.astype(np.uint64)) - np.uint64(1)
-        return ones << (s - _FIRST_CELL).clip(0, 63).astype(np.uint64)
+        """The occupancy bits of dur cells from cell s (looked up when in the table: one pass instead of seven)."""
+        if s.size and s.min() >= 0 and s.max() < _MASKS.shape[0] and dur.min() >= 0 and dur.max() < _MASKS.shape[1]:
+            return _MASKS[s, dur]
+        return _mask(s, dur)
 
     def is_free(self, p: np.ndarray, w: np.ndarray, d: np.ndarray, s: np.ndarray, dur: np.ndarray) -> np.ndarray:
         """Whether p is free for dur cells from s (arrays of one shape)."""
@@ -277,33 +287,61 @@ class _Plan:
               lo: np.ndarray | None = None, hi: np.ndarray | None = None, avoid_slot: Any = False,
               prefer_slot: Any = False, also: np.ndarray | None = None,
               tries: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each candidate, a (weekday, start cell) where p (and ``also``) are free for dur cells: ok, d, s."""
+        """For each candidate, a (weekday, start cell) where p (and ``also``) are free for dur cells: ok, d, s.
+
+        Each candidate takes the first of its ``tries`` proposals that fits (when none fits: not ok, and the first
+        proposal). All proposals are drawn up front, so the generator's sequence does not depend on the diaries;
+        they are checked a few columns at a time, and only for the candidates still looking: most find room in
+        the first or second, and checking every proposal cost most of the build.
+        """
         n = len(p)
         lo = self.lo[p] if lo is None else np.broadcast_to(lo, n)
         hi = self.hi[p] if hi is None else np.broadcast_to(hi, n)
         u = self.draw(n, tries, 2)
-        d = (u[..., 0] * self.nd[p, None]).astype(int) if day is None else np.repeat(day[:, None], tries, 1)
         span = (hi - dur - lo) // 2 + 1  # starts on the half hour
-        s = lo[:, None] + 2 * (u[..., 1] * np.maximum(span, 1)[:, None]).astype(int)
+        steps = np.maximum(span, 1)
         prefer = np.broadcast_to(prefer_slot, n) & (dur <= _S1 - _S0)
-        if prefer.any():  # the first proposals are Tue/Thu mornings
-            first = np.zeros((n, tries), dtype=bool)
-            first[:, :4] = prefer[:, None]
-            slot_d = np.where(u[..., 0] < 0.5, 1, 3)
-            slot_s = _S0 + 2 * (u[..., 1] * ((_S1 - _S0 - dur) // 2 + 1)[:, None]).astype(int)
-            d, s = np.where(first, slot_d, d), np.where(first, slot_s, s)
-        ww = np.repeat(w[:, None], tries, 1)
-        dd = np.repeat(dur[:, None], tries, 1)
-        valid = np.repeat((span > 0)[:, None], tries, 1)
         avoid = np.broadcast_to(avoid_slot, n)
-        valid &= ~(avoid[:, None] & self.in_slot(ww, d, s, s + dd))
-        valid &= self.is_free(np.repeat(p[:, None], tries, 1), ww, d, s, dd)
-        if also is not None:
-            valid &= self.is_free(np.repeat(also[:, None], tries, 1), ww, d, s, dd)
-        ok = valid.any(1)
-        pick = valid.argmax(1)
+        days = self.nd[p] if day is None else day
+        occ = self.occ.reshape(-1)  # a view: occ[p, w, d] is occ[monday + d]
+        monday = (p * self.weeks + w) * 7
+        also_monday = None if also is None else (also * self.weeks + w) * 7
+        ok = np.zeros(n, dtype=bool)
+        out_d = out_s = np.zeros(n, dtype=int)
         rows = np.arange(n)
-        return ok, d[rows, pick], s[rows, pick]
+        at: slice | np.ndarray = slice(None)  # the candidates still looking (the first columns: all, no copies)
+        j0 = 0
+        for j1 in sorted({min(j, tries) for j in (1, 2, 4, 8, *range(16, tries + 16, 16))}):
+            # Proposals j0..j1 of the candidates still looking: d[i, j] and s[i, j] depend only on u[i, j] and
+            # candidate i, so they are the values that checking every proposal at once gives.
+            uu, du = u[at, j0:j1], dur[at, None]
+            d = (uu[..., 0] * days[at, None]).astype(int) if day is None else np.repeat(days[at, None], j1 - j0, 1)
+            s = lo[at, None] + 2 * (uu[..., 1] * steps[at, None]).astype(int)
+            if j0 < 4 and prefer[at].any():  # the first four proposals are Tue/Thu mornings
+                first = prefer[at, None] & (np.arange(j0, j1) < 4)[None, :]
+                slot_d = np.where(uu[..., 0] < 0.5, 1, 3)
+                slot_s = _S0 + 2 * (uu[..., 1] * ((_S1 - _S0 - du) // 2 + 1)).astype(int)
+                d, s = np.where(first, slot_d, d), np.where(first, slot_s, s)
+            if j0 == 0:
+                out_d, out_s = d[:, 0].copy(), s[:, 0].copy()
+            bits = self.mask(s, du)
+            valid = (occ[monday[at, None] + d] & bits) == 0
+            valid &= (span[at] > 0)[:, None]
+            if avoid[at].any():
+                valid &= ~(avoid[at, None] & self.in_slot(w[at, None], d, s, s + du))
+            if also_monday is not None:
+                valid &= (occ[also_monday[at, None] + d] & bits) == 0
+            found = valid.any(1)
+            pick = valid[found].argmax(1)
+            hit = rows[found]
+            ok[hit] = True
+            out_d[hit] = d[found, pick]
+            out_s[hit] = s[found, pick]
+            rows = rows[~found & (span[at] > 0)]
+            at, j0 = rows, j1
+            if not len(rows):
+                break
+        return ok, out_d, out_s
 
     def emit(self, p: np.ndarray, w: np.ndarray, d: np.ndarray, s: np.ndarray, e: np.ndarray, subject: Any,
              *, response: Any = ORG, organizer: Any = None, others: Any = (), uid: Any = None, series: Any = "",
