@@ -13,9 +13,11 @@ take seconds, not minutes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from string import Formatter
 from typing import Any
 
 import numpy as np
@@ -226,14 +228,35 @@ class _Plan:
         self.clinic_others = _col([(D.PERFORMANCE_LEAD, *t, D.PRINCIPAL_SW) for t in self.team_others],
                                   len(people))
         every = (D.DIRECTOR, *self.addr.tolist(), *self.council)
-        self.briefing_others = _col([tuple(a for a in every if a != p.address) for p in people], len(people))
+        places: dict[str, list[int]] = {}
+        for i, a in enumerate(every):
+            places.setdefault(a, []).append(i)
+
+        def without(a: str) -> tuple[str, ...]:  # every address but a: two slices when a is there once
+            if len(places.get(a, ())) == 1:
+                return every[:places[a][0]] + every[places[a][0] + 1:]
+            return tuple(x for x in every if x != a)
+
+        self.briefing_others = _col([without(p.address) for p in people], len(people))
+        n = len(people)
+        # What a subject template can use, for every [person, case]: child, family and hearing, each also as a
+        # code for its distinct values, so each distinct subject is formatted once and the cells take it.
+        fields = {
+            "c": np.array([p.children for p in people], dtype=object).reshape(n, 10),
+            "f": np.array([[p.families[i % 5] for i in range(10)] for p in people], dtype=object).reshape(n, 10),
+            "h": np.array([[D.COURT_HEARINGS[i % 3] for i in range(10)]] * n, dtype=object).reshape(n, 10),
+        }
+        codes = {k: np.unique(v.ravel(), return_inverse=True)[1].ravel() for k, v in fields.items()}
 
         def table(template: str) -> np.ndarray:
-            rows = [[template.format(c=p.children[i], f=p.families[i % 5], h=D.COURT_HEARINGS[i % 3])
-                     for i in range(10)] for p in people]
-            out = np.empty((len(people), 10), dtype=object)
-            out[:] = rows
-            return out
+            used = {re.match(r"\w*", name).group() for _, name, _, _ in Formatter().parse(template) if name}
+            key = np.zeros(n * 10, dtype=np.int64)
+            for k in sorted(used & fields.keys()):
+                key = key * (int(codes[k].max()) + 1) + codes[k]
+            _, first, which = np.unique(key, return_index=True, return_inverse=True)
+            c, f, h = (fields[k].ravel()[first] for k in "cfh")
+            texts = [template.format(c=a, f=b, h=x) for a, b, x in zip(c, f, h, strict=True)]
+            return np.array(texts, dtype=object)[which.ravel()].reshape(n, 10)
 
         self.visit_tables = [table(t) for t, _ in D.VISITS]
         w = np.array([w for _, w in D.VISITS], dtype=float)
@@ -383,12 +406,21 @@ class _Plan:
         self.blocks.append(row)
 
     def shared_uid(self, kind: str, *keys: np.ndarray) -> np.ndarray:
-        """One iCalUId per meeting, the same in every attendee's copy."""
-        parts = [np.asarray(k).astype(str).astype(object) for k in keys]
-        out = np.full(len(parts[0]), f"demo-{kind}", dtype=object)
-        for part in parts:
-            out = out + "-" + part
-        return out + f"@{D.DOMAIN}"
+        """One iCalUId per meeting, the same in every attendee's copy: demo-kind-key-key...@domain.
+
+        Each distinct meeting's id is written once and its attendees' rows take it (a team meeting has a dozen).
+        """
+        cols = [np.asarray(k) for k in keys]
+        if not len(cols[0]):
+            return np.empty(0, dtype=object)
+        meeting = np.zeros(len(cols[0]), dtype=np.int64)  # the keys as one number (each has a small range)
+        for col in cols:
+            low = int(col.min())
+            meeting = meeting * (int(col.max()) - low + 1) + (col.astype(np.int64) - low)
+        _, first, which = np.unique(meeting, return_index=True, return_inverse=True)
+        template = f"demo-{kind}-" + "-".join(["{}"] * len(cols)) + f"@{D.DOMAIN}"
+        ids = list(map(template.format, *(col[first].tolist() for col in cols)))
+        return np.array(ids, dtype=object)[which.ravel()]
 
     # --- the story -----------------------------------------------------------------------------------------
     def build(self) -> None:
