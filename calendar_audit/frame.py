@@ -99,6 +99,7 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
 
     A column already in its dtype (a datetime index in UTC, a bool array, a ``string`` or ``boolean`` array) is
     taken as it is; a list column given as an object array must already hold tuples (it is taken as it is too).
+    Arrays are not copied (the frame owns them from here): every source builds them for this call alone.
     """
     n = len(data["person"])
     cols: dict[str, Any] = {}
@@ -125,7 +126,7 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
             cols[name] = _strings(values)
         else:
             cols[name] = pd.Series(values).astype(dtype)
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)  # the columns are built above or handed over: a copy is only time
 
 
 def _strings(values: Any) -> pd.Series:
