@@ -175,6 +175,13 @@ def _col(value: Any, n: int) -> np.ndarray:
     return out
 
 
+def _either(x: np.ndarray, yes: Any, no: Any) -> np.ndarray:
+    """An object column: ``yes`` where x holds, else ``no`` (a tuple is one value)."""
+    pair = np.empty(2, dtype=object)
+    pair[0], pair[1] = no, yes
+    return pair[x.astype(np.intp)]
+
+
 def _mask(s: np.ndarray, dur: np.ndarray) -> np.ndarray:
     """The occupancy bits of dur cells from cell s."""
     ones = (np.uint64(1) << dur.astype(np.uint64)) - np.uint64(1)
@@ -223,6 +230,7 @@ class _Plan:
     def _tables(self) -> None:
         """Subjects and attendee lists drawn from per-person tables, so rows are picked, not formatted."""
         people = self.people
+        self.alone = _col([(a,) for a in self.addr], len(people))  # each person as the only other attendee
         self.team_others = _col([tuple(self.addr[m][self.addr[m] != p.address]) for p, m in
                                  ((p, self.members[p.team]) for p in people)], len(people))
         self.clinic_others = _col([(D.PERFORMANCE_LEAD, *t, D.PRINCIPAL_SW) for t in self.team_others],
@@ -258,12 +266,12 @@ class _Plan:
             texts = [template.format(c=a, f=b, h=x) for a, b, x in zip(c, f, h, strict=True)]
             return np.array(texts, dtype=object)[which.ravel()].reshape(n, 10)
 
-        self.visit_tables = [table(t) for t, _ in D.VISITS]
+        self.visit_tables = np.stack([table(t) for t, _ in D.VISITS])  # [kind, person, case]
         w = np.array([w for _, w in D.VISITS], dtype=float)
         self.visit_weights = np.cumsum(w / w.sum())
         self.statutory_tables = [table(s[0]) for s in _STATUTORY]
-        self.recording_tables = [table(t) for t in D.RECORDING]
-        self.other_tables = [table(t) for t in _OTHER_SUBJECTS]
+        self.recording_tables = np.stack([table(t) for t in D.RECORDING])
+        self.other_tables = np.stack([table(t) for t in _OTHER_SUBJECTS])
         self.hv_table = table("HV - {c}")
         # Partner attendee lists for each statutory kind: [size, variant] -> (organiser?, partners...)
         self.partner_sets = []
@@ -305,7 +313,7 @@ class _Plan:
         return (self.occ[p, w, d] & self.mask(s, dur)) == 0
 
     def book(self, p: np.ndarray, w: np.ndarray, d: np.ndarray, s: np.ndarray, dur: np.ndarray) -> None:
-        np.bitwise_or.at(self.occ, (p, w, d), self.mask(s, dur))
+        np.bitwise_or.at(self.occ.reshape(-1), (p * self.weeks + w) * 7 + d, self.mask(s, dur))  # a flat view
 
     def place(self, p: np.ndarray, w: np.ndarray, dur: np.ndarray, *, day: np.ndarray | None = None,
               lo: np.ndarray | None = None, hi: np.ndarray | None = None, avoid_slot: Any = False,
@@ -521,9 +529,9 @@ class _Plan:
         uid = self.shared_uid("supervision", q, w)
         names = np.array([f"Supervision - {p.name}" for p in self.people], dtype=object)[q]
         common = dict(uid=uid, location=D.OFFICE_ROOMS[0], sensitivity="private", categories=("Supervision",))
-        self.emit(boss, w, d, s, s + 6, names, others=_col([(a,) for a in self.addr[q]], len(q)), **common)
+        self.emit(boss, w, d, s, s + 6, names, others=self.alone[q], **common)
         self.emit(q, w, d, s, s + 6, names, response=ACC, organizer=self.addr[boss],
-                  others=_col([(a,) for a in self.addr[boss]], len(q)), **common)
+                  others=self.alone[boss], **common)
 
     def _phoenix(self) -> None:
         """Project Phoenix steering: fortnightly one-offs from the head of service, who ignores the policy."""
@@ -748,8 +756,8 @@ class _Plan:
                 is_online = self.draw(n) < online
                 where = np.where(is_online, D.TEAMS_ONLINE, D.COURT if k == 8 else D.OFFICE_ROOMS[0]).astype(object)
                 common = dict(others=others, online=is_online, location=where,
-                              sensitivity=np.where(self.draw(n) < 0.5, "private", "normal").astype(object),
-                              categories=_col([("Statutory",) if x < 0.4 else () for x in self.draw(n)], n))
+                              sensitivity=_either(self.draw(n) < 0.5, "private", "normal"),
+                              categories=_either(self.draw(n) < 0.4, ("Statutory",), ()))
                 if organiser is None:
                     self.emit(p, w, d, s, s + dur, subject, **common)
                 else:
@@ -781,10 +789,7 @@ class _Plan:
             subject = np.where(fyi, "FYI: new form", subject)
             kind = (self.draw(n) * len(_OTHER_SUBJECTS)).astype(int)
             case = (self.draw(n) * 10).astype(int)
-            named = np.empty(n, dtype=object)
-            for k, table in enumerate(self.other_tables):
-                named[kind == k] = table[p[kind == k], case[kind == k]]
-            subject = np.where(vague, subject, named)
+            subject = np.where(vague, subject, self.other_tables[kind, p, case])
             # Organised by the practitioner with a teammate, or an invitation from elsewhere in the council.
             team_sizes = np.array([len(m) for m in self.members])[self.team[p]]
             mate = np.array([self.members[t][i] for t, i in
@@ -795,11 +800,10 @@ class _Plan:
             online = self.draw(n) < 0.6
             uid = self.shared_uid("meeting", p, w, d, s)
             o = own
-            self.emit(p[o], w[o], d[o], s[o], e[o], subject[o], others=_col([(a,) for a in self.addr[mate[o]]],
-                                                                            int(o.sum())),
+            self.emit(p[o], w[o], d[o], s[o], e[o], subject[o], others=self.alone[mate[o]],
                       uid=uid[o], agenda=~vague[o], online=online[o], location=D.TEAMS_ONLINE)
             self.emit(mate[o], w[o], d[o], s[o], e[o], subject[o], response=self.respond(int(o.sum())),
-                      organizer=self.addr[p[o]], others=_col([(a,) for a in self.addr[p[o]]], int(o.sum())),
+                      organizer=self.addr[p[o]], others=self.alone[p[o]],
                       uid=uid[o], agenda=~vague[o], online=online[o], location=D.TEAMS_ONLINE)
             o = ~own
             k = int(o.sum())
@@ -807,7 +811,9 @@ class _Plan:
             cancelled = self.draw(k) < 0.08
             response = np.where(~cancelled & (self.draw(k) < 0.15), DECL, self.respond(k))
             shown = np.where(fyi[o], "free", _SHOW_FOR[response]).astype(object)
-            self.emit(p[o], w[o], d[o], s[o], e[o], np.where(cancelled, "Canceled: " + subject[o], subject[o]),
+            told = subject[o]
+            told[cancelled] = "Canceled: " + told[cancelled]
+            self.emit(p[o], w[o], d[o], s[o], e[o], told,
                       response=response, organizer=_col([x[0] for x in sets], k), others=sets, show_as=shown,
                       cancelled=cancelled, agenda=~vague[o], online=self.draw(k) < 0.7, location=D.TEAMS_ONLINE)
 
@@ -819,15 +825,13 @@ class _Plan:
             return
         kind = np.searchsorted(self.visit_weights, self.draw(n), side="right").clip(0, len(D.VISITS) - 1)
         case = (self.draw(n) * 10).astype(int)
-        subject = np.empty(n, dtype=object)
-        for k, table in enumerate(self.visit_tables):
-            subject[kind == k] = table[p[kind == k], case[kind == k]]
+        subject = self.visit_tables[kind, p, case]
         cancelled = self.draw(n) < 0.03
-        subject = np.where(cancelled, "Canceled: " + subject, subject)
+        subject[cancelled] = "Canceled: " + subject[cancelled]
         places = np.array(D.VISIT_PLACES, dtype=object)[(self.draw(n) * len(D.VISIT_PLACES)).astype(int)]
         self.emit(p, w, d, s, s + dur, subject, cancelled=cancelled, location=places,
-                  categories=_col([("Direct work",) if x < 0.6 else () for x in self.draw(n)], n),
-                  sensitivity=np.where(self.draw(n) < 0.4, "private", "normal").astype(object))
+                  categories=_either(self.draw(n) < 0.6, ("Direct work",), ()),
+                  sensitivity=_either(self.draw(n) < 0.4, "private", "normal"))
         if not travel:
             return
         for before, chance, subject_ in ((True, 0.55, "Travel to visit"), (False, 0.4, "Travel back to office")):
@@ -835,7 +839,7 @@ class _Plan:
             a = s - t if before else s + dur
             m = (self.draw(n) < chance) & ~cancelled
             m &= self.is_free(p, w, d, a, t) & ~self.in_slot(w, d, a, a + t)
-            cats = _col([("Travel",) if x < 0.3 else () for x in self.draw(int(m.sum()))], int(m.sum()))
+            cats = _either(self.draw(int(m.sum())) < 0.3, ("Travel",), ())
             self.emit(p[m], w[m], d[m], a[m], a[m] + t[m], subject_, categories=cats)
 
     def _visits(self) -> None:
@@ -861,11 +865,8 @@ class _Plan:
             p, w, d, s, dur, n = p[ok], w[ok], d[ok], s[ok], dur[ok], int(ok.sum())
             kind = (self.draw(n) * len(D.RECORDING)).astype(int)
             case = (self.draw(n) * 10).astype(int)
-            subject = np.empty(n, dtype=object)
-            for k, table in enumerate(self.recording_tables):
-                subject[kind == k] = table[p[kind == k], case[kind == k]]
-            self.emit(p, w, d, s, s + dur, subject,
-                      categories=_col([("Admin",) if x < 0.3 else () for x in self.draw(n)], n))
+            self.emit(p, w, d, s, s + dur, self.recording_tables[kind, p, case],
+                      categories=_either(self.draw(n) < 0.3, ("Admin",), ()))
 
     def _extras(self) -> None:
         """After-hours recording, a call booked over a visit, a free hold: the texture of a real calendar."""
@@ -885,9 +886,10 @@ class _Plan:
         first = np.log2(np.where(has, lowest, 1).astype(np.float64)).astype(int) + _FIRST_CELL
         q, ww, dd, ss = p[m][has], w[m][has], d[m][has], first[has] + 2
         k = len(q)
-        org = np.array(self.council, dtype=object)[(self.draw(k) * len(self.council)).astype(int)]
+        o = (self.draw(k) * len(self.council)).astype(int)
         self.emit(q, ww, dd, ss, ss + 2, "Quick sync", response=np.where(self.draw(k) < 0.5, ACC, TENT),
-                  organizer=org, others=_col([(a,) for a in org], k), agenda=False, online=True,
+                  organizer=np.array(self.council, dtype=object)[o], others=self.council_sets[o, 0], agenda=False,
+                  online=True,
                   location=D.TEAMS_ONLINE, book=False)
         m = at_work & (self.draw(n) < 0.2)
         ok, d2, s2 = self.place(p[m], w[m], np.full(int(m.sum()), 4), lo=np.full(int(m.sum()), 48),
