@@ -143,6 +143,7 @@ def _make_people(n: int, rng: np.random.Generator) -> list[_Person]:
     letters = np.array(list(D.CHILD_INITIALS))
     initials = rng.choice(letters, size=(n, 10, 2))
     families = rng.random((n, len(letters))).argsort(axis=1)[:, :5]
+    pairs = initials.tolist()  # str, not numpy scalars: formatting them is many times faster
     out = []
     for i, (first, last) in enumerate(names):
         team = team_of[i]
@@ -156,7 +157,7 @@ def _make_people(n: int, rng: np.random.Generator) -> list[_Person]:
         out.append(_Person(
             i, f"{local}@{D.DOMAIN}", f"{first} {last}", team, pos, role,
             0.45 if pos in D.SLOT_BREAKER_POS else float(compliance[i]),
-            tuple(f"{a}.{b}." for a, b in initials[i]), tuple(letters[families[i]]),
+            tuple(f"{a}.{b}." for a, b in pairs[i]), tuple(letters[families[i]]),
         ))
     return out
 
@@ -213,6 +214,10 @@ class _Plan:
         for p in people:
             members.setdefault(p.team, []).append(p.idx)
         self.members = [np.array(members[t]) for t in sorted(members)]
+        self.team_sizes = np.array([len(m) for m in self.members])
+        self.roster = np.full((len(self.members), int(self.team_sizes.max())), -1)  # [team, i]: members[team][i]
+        for t, m in enumerate(self.members):
+            self.roster[t, :len(m)] = m
         self.team_manager = np.array([m[0] if self.manager[m[0]] else -1 for m in self.members])
         start_wd = start.weekday()
         offsets = np.arange(weeks)[:, None] * 7 + (np.arange(7)[None, :] - start_wd) % 7
@@ -791,9 +796,8 @@ class _Plan:
             case = (self.draw(n) * 10).astype(int)
             subject = np.where(vague, subject, self.other_tables[kind, p, case])
             # Organised by the practitioner with a teammate, or an invitation from elsewhere in the council.
-            team_sizes = np.array([len(m) for m in self.members])[self.team[p]]
-            mate = np.array([self.members[t][i] for t, i in
-                             zip(self.team[p], (self.draw(n) * team_sizes).astype(int), strict=True)], dtype=int)
+            team_sizes = self.team_sizes[self.team[p]]
+            mate = self.roster[self.team[p], (self.draw(n) * team_sizes).astype(int)]
             own = (breaker | (self.draw(n) < 0.35)) & ~fyi & (mate != p)
             own &= self.is_free(mate, w, d, s, dur)
             e = s + dur
