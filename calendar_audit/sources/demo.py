@@ -941,39 +941,38 @@ def _times(w: np.ndarray, d: np.ndarray, s: np.ndarray, e: np.ndarray, all_day: 
     """Each row's start and end as UTC nanoseconds.
 
     All-day rows keep their dates at 00:00 UTC (frame.py convention). Timed rows are wall-clock cells in ``tz``;
-    each distinct (day, cell) is converted once, on a grid, and the rows read theirs from it: the conversion is
-    value by value, so this is what converting every row gives, for a few thousand values instead of a million.
+    each (day, cell) is converted once, on a grid, and the rows read theirs from it: the conversion is value by
+    value, so this is what converting every row gives, for a few tens of thousands of values instead of a million.
     """
     day = w * 7 + (d - start.weekday()) % 7
     base = np.datetime64(start, "ns").astype(np.int64)
-    start_ns = base + day * _DAY_NS
-    end_ns = base + (day + e) * _DAY_NS
-    timed = np.nonzero(~all_day)[0]
-    if len(timed):
-        days, first_cell, last_cell = day[timed], s[timed], e[timed]
-        lo = int(min(first_cell.min(), last_cell.min()))
-        width = int(max(first_cell.max(), last_cell.max())) - lo + 1
-        cells = np.arange(lo, lo + width) * CELL * _MINUTE_NS
-        grid = base + np.arange(int(days.max()) + 1)[:, None] * _DAY_NS + cells[None, :]
-        utc = _to_utc(grid.ravel(), tz)
-        row = days * width - lo
-        start_ns[timed] = utc[row + first_cell]
-        end_ns[timed] = utc[row + last_cell]
+    lo = int(min(s.min(), e.min()))
+    width = int(max(s.max(), e.max())) - lo + 1
+    cells = np.arange(lo, lo + width) * CELL * _MINUTE_NS
+    grid = base + np.arange(int(day.max()) + 1)[:, None] * _DAY_NS + cells[None, :]
+    utc = _to_utc(grid.ravel(), tz)
+    row = day * width - lo  # all-day rows read the grid too (their cells are in it), then take their dates
+    start_ns = np.where(all_day, base + day * _DAY_NS, utc[row + s])
+    end_ns = np.where(all_day, base + (day + e) * _DAY_NS, utc[row + e])
     return start_ns, end_ns
 
 
 def _order(p: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
-    """The stable order by person, start and end.
+    """The stable order by person, start and end, as np.lexsort gives it.
 
-    Times on whole minutes (always, unless the zone had a seconds offset) fold with the person into one integer
-    key, and one stable sort of that is several times faster than ``np.lexsort`` on the three columns.
+    With times on whole minutes (always, unless the zone had a seconds offset), person, start, length and row
+    number fold into one int64 key, distinct for every row, and a plain sort of that (vectorised in numpy) is
+    several times faster than lexsort or a stable argsort; the row number keeps ties in their first order.
     """
-    since_start, since_end = start_ns - start_ns.min(), end_ns - end_ns.min()
-    if not (since_start % _MINUTE_NS).any() and not (since_end % _MINUTE_NS).any():
-        since_start, since_end = since_start // _MINUTE_NS, since_end // _MINUTE_NS
-        starts, ends = int(since_start.max()) + 1, int(since_end.max()) + 1
-        if (int(p.max()) + 1) * starts * ends < 2**63:
-            return np.argsort((p * starts + since_start) * ends + since_end, kind="stable")
+    n = len(p)
+    if not n:
+        return np.arange(0)
+    since, length = start_ns - start_ns.min(), end_ns - start_ns
+    if not (since % _MINUTE_NS).any() and not (length % _MINUTE_NS).any() and length.min() >= 0:
+        since, length = since // _MINUTE_NS, length // _MINUTE_NS
+        starts, lengths = int(since.max()) + 1, int(length.max()) + 1
+        if (int(p.max()) + 1) * starts * lengths * n < 2**63:
+            return np.sort(((p * starts + since) * lengths + length) * n + np.arange(n)) % n
     return np.lexsort((end_ns, start_ns, p))
 
 
