@@ -401,7 +401,9 @@ class _Plan:
         shown = _SHOW_FOR[response] if show_as is None else _col(show_as, n).copy()
         shown[cancelled] = "free"
         if book and not all_day:
-            keep = (response != DECL) & ~cancelled & (shown != "free")
+            keep = (response != DECL) & ~cancelled  # shown from the response is free only when declined
+            if show_as is not None:
+                keep &= shown != "free"
             self.book(p[keep], w[keep], d[keep], s[keep], (e - s)[keep])
         row = {
             "p": p, "w": w, "d": d, "s": s, "e": e, "all_day": np.full(n, all_day),
