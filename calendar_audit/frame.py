@@ -99,6 +99,7 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
 
     A column already in its dtype (a datetime index in UTC, a bool array, a ``string`` or ``boolean`` array) is
     taken as it is; a list column given as an object array must already hold tuples (it is taken as it is too).
+    Arrays are not copied (the frame owns them from here): every source builds them for this call alone.
     """
     n = len(data["person"])
     cols: dict[str, Any] = {}
@@ -117,13 +118,27 @@ def from_columns(data: Mapping[str, Any]) -> pd.DataFrame:
             cols[name] = pd.Series(values, copy=False)  # an object array of tuples, as a source's decoder made them
         elif name in ("outlook_categories", "attendees"):
             cols[name] = pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
+        elif name == "has_agenda" and isinstance(values, np.ndarray) and values.dtype == bool:
+            cols[name] = pd.Series(pd.array(values, dtype="boolean"))  # no NA to look for: not via object
         elif name == "has_agenda":
             cols[name] = pd.Series(values, dtype=object).astype("boolean")
         elif dtype == "string":
-            cols[name] = pd.Series(values, dtype=object).fillna("").astype("string")
+            cols[name] = _strings(values)
         else:
             cols[name] = pd.Series(values).astype(dtype)
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)  # the columns are built above or handed over: a copy is only time
+
+
+def _strings(values: Any) -> pd.Series:
+    """A ``string`` column, missing values (None, NaN, NA) as "".
+
+    The scan for missing values is what costs on large columns, so it is skipped when every value is a str
+    (infer_dtype's one pass in C): the result is the same either way.
+    """
+    col = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(col, skipna=False) != "string":
+        col = col.fillna("")
+    return col.astype("string")
 
 
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -49,6 +49,10 @@ def test_the_frame_has_exactly_the_frame_columns_and_dtypes(data):
     assert {c: str(t) for c, t in data.events.dtypes.items()} == {c: str(pd.Series(dtype=t).dtype)
                                                                   for c, t in COLUMNS.items()}
     assert not data.events["has_agenda"].isna().any()
+    # The demo hands its text columns over typed: none may be missing (from_columns would have made it "").
+    texts = [c for c, t in COLUMNS.items() if t == "string"]
+    assert not data.events[texts].isna().any().any()
+    assert (data.events["event_id"] == [f"demo-{i:06d}" for i in range(len(data.events))]).all()
 
 
 def test_window_and_people(data):
