@@ -266,3 +266,18 @@ def test_weekly_trend_adds_the_teams_kept_rate_per_week_from_summed_slot_hours()
         "meeting_pct": [20.0, 21.0, 10.0, 11.0], "kept_pct": [50.0, NAN, 75.0, NAN],
     })
     pd.testing.assert_frame_equal(weekly_trend(team_week, shadow), expected)
+
+
+def test_a_start_in_the_last_week_compares_nothing_and_still_names_the_columns() -> None:
+    """No week after the start (it falls inside the last week): empty tables the report's section can still read."""
+    evaluation = before_after(PERSON_WEEK[PERSON_WEEK["week_start"] < W4], SHADOW, WEDNESDAY)
+    assert (evaluation.weeks_before, evaluation.weeks_after) == (2, 0)
+    assert evaluation.team.columns.tolist() == ["measure", "before", "after", "difference", "ci_low", "ci_high",
+                                                "people"]
+    assert evaluation.team.empty
+    assert evaluation.people.columns.tolist() == ["person", "measure", "before", "after", "difference"]
+    assert evaluation.people.empty
+    assert f"Only 0 weeks after {FEW}" in evaluation.caveats
+    assert "Only 0 people have weeks on both sides: the interval is wide or missing." in evaluation.caveats
+    # cy has no week on either side (only the week the start falls inside): not counted among the people
+    assert "2 of 2 people have no weeks on one side and are left out of the change." in evaluation.caveats
