@@ -68,6 +68,11 @@ def test_no_comparison_says_which_side_of_the_window_the_date_leaves_empty() -> 
     assert no_comparison_section(date(2025, 12, 31), first, last).intro == (
         f"No comparison: --compare-at Wed 31 Dec 2025 leaves no week on one side: it is before the window {window}, "
         "so there are no weeks before it. Choose a date inside the window, or widen the window with --from and --to.")
+    # a one-day window compared at its only day: that day is its first, so no week before it
+    assert no_comparison_section(first, first, first).intro == (
+        "No comparison: --compare-at Mon 5 Jan 2026 leaves no week on one side: it is the window’s first day (Mon 5 "
+        "Jan 2026 to Mon 5 Jan 2026), so there are no weeks before it. Choose a date inside the window, or widen the "
+        "window with --from and --to.")
 
 
 # --- compliance tables --------------------------------------------------------------------------------------------
