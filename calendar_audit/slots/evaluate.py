@@ -24,6 +24,8 @@ MIN_WEEKS = 4
 MIN_PEOPLE = 5
 RESAMPLES = 2000
 SEED = 20260105
+TEAM_COLUMNS = ["measure", "before", "after", "difference", "ci_low", "ci_high", "people"]
+PEOPLE_COLUMNS = ["person", "measure", "before", "after", "difference"]
 
 
 @dataclass
@@ -31,8 +33,8 @@ class BeforeAfter:
     """Per-person and team comparison of the weeks before and after ``cutoff``."""
 
     cutoff: date
-    team: pd.DataFrame  # measure, label, before, after, difference, ci_low, ci_high, people
-    people: pd.DataFrame  # person, measure, before, after, difference
+    team: pd.DataFrame  # TEAM_COLUMNS: measure (its label), before, after, difference, ci_low, ci_high, people
+    people: pd.DataFrame  # PEOPLE_COLUMNS: person, measure, before, after, difference
     weeks_before: int
     weeks_after: int
     caveats: list[str] = field(default_factory=list)
@@ -104,8 +106,9 @@ def before_after(person_week: pd.DataFrame, shadow: pd.DataFrame, cutoff: date, 
                           "difference": float(diff.mean()) if len(diff) else np.nan,
                           "ci_low": low, "ci_high": high, "people": len(diff)})
     caveats = _caveats(person_week, cutoff, weeks_before, weeks_after, paired_people, len(wide.index))
-    return BeforeAfter(cutoff, pd.DataFrame(team_rows), pd.DataFrame(person_rows), weeks_before, weeks_after,
-                       caveats)
+    # the columns named even when no measure has both sides (a start in the window's last week): the sections read them
+    return BeforeAfter(cutoff, pd.DataFrame(team_rows, columns=TEAM_COLUMNS),
+                       pd.DataFrame(person_rows, columns=PEOPLE_COLUMNS), weeks_before, weeks_after, caveats)
 
 
 def _caveats(person_week: pd.DataFrame, cutoff: date, weeks_before: int, weeks_after: int, paired: int,

@@ -200,7 +200,6 @@ def before_after_section(evaluation: BeforeAfter, trend: pd.DataFrame, withheld:
     points += evaluation.caveats
     team = evaluation.team.copy()
     team.attrs["changes"] = ("difference", "ci_low", "ci_high")
-    people.attrs["changes"] = tuple(c for c in people.columns if c != "person")
     return Section(
         title="Before and after the policy",
         intro=" ".join([lead, *points]),  # the whole text, for writers that show a paragraph (JSON)
