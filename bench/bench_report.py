@@ -98,10 +98,11 @@ def bench_demo(people: int, weeks: int, repeat: int) -> None:
         with stage(rows, "generate demo team"):
             data = generate(people=people, weeks=weeks, tz=settings.timezone)
         gc.freeze()  # as the command does once the calendars are read (commands/report.py)
+        slots = parse_slots(demo_slots_toml(), "demo", rules.categories)
         with stage(rows, "audit (classify, partition, costs)"):
-            result = audit(data, rules, window, settings, source_label="demo")
+            # with the policy, as `demo` audits: the slots' occurrences are layers of the one sweep
+            result = audit(data, rules, window, settings, source_label="demo", slots=slots)
         with stage(rows, "protected-slot sections"):
-            slots = parse_slots(demo_slots_toml(), "demo", rules.categories)
             result.extra_sections += policy_sections(result, slots)
         with stage(rows, "report.html"):
             write_html(result, out / "report.html")
