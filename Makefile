@@ -40,7 +40,7 @@ MUTATE := "calendar_audit.metrics.*" "calendar_audit.timeline.*" "calendar_audit
 mutation: $(STAMP)
 	rm -rf mutants
 	nice -n 15 $(BIN)/mutmut run --max-children 2 $(MUTATE) > mutation.log 2>&1 || (tail -40 mutation.log; exit 1)
-	$(BIN)/python tests/mutation_score.py $(MUTATE)
+	$(BIN)/python tests/mutation_score.py --min 95 $(MUTATE)
 
 clean:
 	rm -rf $(VENV) reports/demo
