@@ -1,0 +1,79 @@
+"""suggest.py's entry points as `suggest --person` and the service call them, on a hand-made week: the person's own
+protected slots, leave and working hours decide the reasons, whatever the case of the address asked for."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pandas as pd
+
+from calendar_audit.audit import prepare_events
+from calendar_audit.frame import WorkingHours, concat
+from calendar_audit.rules import parse_rules
+from calendar_audit.settings import Settings, SuggestSettings, WorkingHoursSettings
+from calendar_audit.slots import parse_slots
+from calendar_audit.suggest import COLUMNS, empty_suggestions, suggest, suggestions_for, team_view
+from calendar_audit.window import Window
+
+SAM, ALEX = "sam@council.gov.uk", "alex@council.gov.uk"
+WINDOW = Window(date(2026, 11, 2), date(2026, 11, 6), "Europe/London")  # Mon-Fri, GMT: local time = UTC
+SLOTS = parse_slots(
+    '[[slot]]\nname = "mornings"\ndays = ["tue", "thu"]\nstart = "09:30"\nend = "12:30"\n'
+    'allow = ["direct_work", "statutory"]\nsince = "2026-01-05"\n'
+)
+RULES = parse_rules('[[rule]]\nname = "panel"\ncategory = "meeting"\nsubject = ["panel"]\n')
+PANEL = {"subject": "Panel", "attendee_count": 3, "response": "accepted", "has_agenda": True,
+         "organizer": "chair@council.gov.uk"}
+# the team works 08:00-16:00; slot reasons weigh 2, after-hours 1 (so the scores tell the reasons apart)
+SETTINGS = Settings(working_hours=WorkingHoursSettings(start="08:00", end="16:00"),
+                    suggest=SuggestSettings(weights={"in_protected_slot": 2.0, "after_hours": 1.0}))
+SAM_HOURS = {SAM: WorkingHours(start=time(7), end=time(15))}  # Sam's own hours: 07:00-15:00
+
+
+def week(make_events) -> pd.DataFrame:
+    sam = make_events(
+        {"event_id": "slot", "start": "2026-11-03 10:00", "end": "2026-11-03 11:00", **PANEL},  # Tue, in the slot
+        {"event_id": "early", "start": "2026-11-04 07:30", "end": "2026-11-04 08:30", **PANEL},  # in Sam's hours
+        {"event_id": "leave", "start": "2026-11-05", "end": "2026-11-06", "is_all_day": True, "show_as": "oof",
+         "subject": "Annual leave"},
+        {"event_id": "thu", "start": "2026-11-05 10:00", "end": "2026-11-05 11:00", **PANEL},  # Thu, on leave
+        person=SAM)
+    alex = make_events(
+        {"event_id": "a-slot", "start": "2026-11-03 10:00", "end": "2026-11-03 11:30", **PANEL},
+        {"event_id": "a-early", "start": "2026-11-04 07:30", "end": "2026-11-04 08:30", **PANEL},  # before 08:00
+        person=ALEX)
+    return prepare_events(concat([sam, alex]), RULES, WINDOW, Settings())
+
+
+def test_suggestions_for_use_the_persons_slots_leave_and_own_hours_whatever_the_case_asked(make_events) -> None:
+    found = suggestions_for(week(make_events), [SAM, ALEX], "Sam@Council.GOV.uk", WINDOW, SETTINGS, SLOTS, SAM_HOURS)
+    # Tue 10:00 is in Sam's slot (weight 2); Wed 07:30 is inside Sam's 07:00-15:00 (no reason, not suggested);
+    # Thu is a leave day: no slot occurrence that day, and no working hours, so only after-hours (weight 1)
+    assert found[["event_id", "score", "reasons", "hours"]].values.tolist() == [
+        ["slot", 2.0, "in_protected_slot", 1.0], ["thu", 1.0, "after_hours", 1.0]]
+
+
+def test_suggestions_for_someone_without_own_hours_use_the_teams(make_events) -> None:
+    found = suggestions_for(week(make_events), [SAM, ALEX], ALEX, WINDOW, SETTINGS, SLOTS, SAM_HOURS)
+    # Alex's Tuesday slot holds his 10:00-11:30 panel; Wed 07:30 starts before the team's 08:00
+    assert found[["event_id", "score", "reasons", "hours"]].values.tolist() == [
+        ["a-slot", 2.0, "in_protected_slot", 1.5], ["a-early", 1.0, "after_hours", 1.0]]
+
+
+def test_no_candidate_and_no_reason_give_the_same_empty_table(make_events) -> None:
+    events = week(make_events)
+    nobody = suggest(events, "kim@council.gov.uk", WINDOW, SuggestSettings(), hours=WorkingHours())
+    # Alex's panels with no reason weighing anything: candidates, none suggested
+    silent = SuggestSettings(weights={"in_protected_slot": 0, "after_hours": 0})
+    none_left = suggest(events, ALEX, WINDOW, silent, hours=WorkingHours(), slots=SLOTS)
+    for table in (nobody, none_left, empty_suggestions()):
+        assert list(table.columns) == COLUMNS
+        assert table.empty
+
+
+def test_team_view_takes_each_persons_own_hours_else_the_default(make_events) -> None:
+    events = week(make_events)
+    table = team_view(events, [SAM, ALEX, "kim@council.gov.uk"], WINDOW, SuggestSettings(), hours=SAM_HOURS,
+                      default_hours=WorkingHours(start=time(10, 20), end=time(11)))
+    # Sam (07:00-15:00): Thu on leave -> 1 h. Alex (10:20-11:00): both panels reach outside -> 1.5 h + 1 h. Kim: none
+    assert table.values.tolist() == [[SAM, 1, 1.0], [ALEX, 2, 2.5], ["kim@council.gov.uk", 0, 0.0]]
