@@ -143,3 +143,25 @@ def test_case_aside_means_lower_case_so_sharp_s_and_ss_stay_apart() -> None:
     assert top[["key", "subject", "organizer", "occurrences"]].values.tolist() == [
         ["series 1", "Straße", "lead@x.uk", 1], ["series 2", "STRASSE", "lead@x.uk", 1],
         ["series 3", "Panel", "weiß@x.uk", 1], ["series 4", "Panel", "WEISS@x.uk", 1]]
+
+
+def test_top_limits_each_table_though_an_unmatched_meeting_is_a_candidate_for_both() -> None:
+    matched = {"start": at(0), "end": at(0, 4)}  # a matched meeting, 4 h
+    unmatched = {"ical_uid": "x", "category": "meeting", "rule": "default:with_attendees", "matched": False,
+                 "start": at(1), "end": at(1, 3)}  # an unmatched meeting, 3 h
+    other = {"ical_uid": "y", "category": "other", "rule": "default:with_attendees", "matched": False,
+             "start": at(2), "end": at(2, 5)}  # unmatched, and not of the meeting category, 5 h
+    # the costliest meeting is the matched one; the unmatched meeting is the costliest unclassified
+    costs = meeting_costs(events([matched, unmatched]), include_subjects=True, top=1)
+    assert costs.top_series[["key", "hours"]].values.tolist() == [["meeting 1", 4.0]]
+    assert costs.unclassified[["key", "hours"]].values.tolist() == [["meeting 2", 3.0]]
+    # the unmatched meeting is the costliest meeting; the costliest unclassified is the other one
+    costs = meeting_costs(events([unmatched, other]), include_subjects=True, top=1)
+    assert costs.top_series[["key", "hours"]].values.tolist() == [["meeting 2", 3.0]]
+    assert costs.unclassified[["key", "hours"]].values.tolist() == [["meeting 1", 5.0]]
+
+
+def test_the_organiser_domain_is_what_follows_the_last_at_sign_in_lower_case() -> None:
+    rows = [{"matched": False, "organizer": '"Team@Home"@Dept.Example.ORG', "start": at(0)}]
+    assert meeting_costs(events(rows), include_subjects=True).unclassified["organizer_domain"].tolist() == [
+        "dept.example.org"]
