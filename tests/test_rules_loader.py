@@ -3,10 +3,12 @@ file, the rule and the field, in full; what a valid file sets is what the rule s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from calendar_audit.errors import RuleError
-from calendar_audit.rules import CATEGORIES, parse_rules
+from calendar_audit.rules import CATEGORIES, check_files, load_rules, parse_rules
 
 SRC = "team.toml"
 USE = "use one of direct_work, meeting, training, travel, admin, other"
@@ -48,6 +50,10 @@ BAD = [
     # [defaults]
     ("defaults-not-a-table", 'defaults = "admin"\n', ["defaults: expected a table [defaults]"]),
     ("defaults-misspelt-key", '[defaults]\nalon = "admin"\n', ['defaults: unknown key "alon" (did you mean "alone"?)']),
+    ("defaults-unknown-key", '[defaults]\ncolour = "red"\n',
+     ['defaults: unknown key "colour" (expected one of with_attendees, alone)']),
+    ("defaults-misspelt-with-attendees", '[defaults]\nwith_attendee = "admin"\n',
+     ['defaults: unknown key "with_attendee" (did you mean "with_attendees"?)']),
     ("defaults-not-a-string", "[defaults]\nalone = 3\n", ["defaults.alone: expected a string, got an integer 3"]),
     ("defaults-unknown-category", '[defaults]\nwith_attendees = "meetings"\n',
      [f'defaults.with_attendees: unknown category "meetings" ({USE})']),
@@ -137,3 +143,37 @@ def test_list_values_are_kept_in_order_and_normalised() -> None:
                        'organizer_domain = [" @Council.GOV.uk ", "x-y.org"]\n').rules[0]
     assert (rule.outlook_categories, rule.show_as, rule.organizer_domain) == (
         ("direct work", "admin"), ("oof", "workingElsewhere"), ("council.gov.uk", "x-y.org"))
+
+
+def test_text_without_a_source_is_named_rules_in_messages() -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_rules("rule = 3\n")
+    assert str(caught.value) == "<rules>: rule: expected [[rule]] tables"
+
+
+def test_an_unreadable_file_does_not_stop_the_next_files_being_checked(tmp_path: Path) -> None:
+    missing, latin1, bad = tmp_path / "missing.toml", tmp_path / "latin1.toml", tmp_path / "bad.toml"
+    latin1.write_bytes('[[rule]]\nname = "caf\u00e9"\n'.encode("latin-1"))
+    bad.write_text("rule = 3\n", encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules([missing, latin1, bad])
+    assert str(caught.value).splitlines() == [
+        f"{missing}: cannot read the rule file: No such file or directory",
+        f"{latin1}: not UTF-8 text (save the rule file as UTF-8)",
+        f"{bad}: rule: expected [[rule]] tables",
+    ]
+
+
+def test_the_summary_names_the_defaults_in_force_set_or_not(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text('[defaults]\nwith_attendees = "admin"\n' + VISIT, encoding="utf-8")
+    second.write_text('[defaults]\nalone = "travel"\n', encoding="utf-8")
+    plain = tmp_path / "plain.toml"
+    plain.write_text(VISIT, encoding="utf-8")
+    order = "categories direct_work, meeting, training, travel, admin, other"
+    assert check_files([plain]) == [
+        f"{plain}: 1 rule (0 statutory, 0 never_decline); {order}; defaults with_attendees=meeting, alone=other"]
+    assert check_files([first, second]) == [
+        f"{first}: 1 rule (0 statutory, 0 never_decline); {order}; defaults with_attendees=admin, alone=other",
+        f"{second}: 0 rules (0 statutory, 0 never_decline); {order}; defaults with_attendees=admin, alone=travel",
+    ]
