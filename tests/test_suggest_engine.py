@@ -77,3 +77,54 @@ def test_team_view_takes_each_persons_own_hours_else_the_default(make_events) ->
                       default_hours=WorkingHours(start=time(10, 20), end=time(11)))
     # Sam (07:00-15:00): Thu on leave -> 1 h. Alex (10:20-11:00): both panels reach outside -> 1.5 h + 1 h. Kim: none
     assert table.values.tolist() == [[SAM, 1, 1.0], [ALEX, 2, 2.5], ["kim@council.gov.uk", 0, 0.0]]
+
+
+def test_a_matched_meeting_without_an_agenda_has_a_clear_purpose(make_events) -> None:
+    # the rule "panel" states its purpose: no agenda is needed; a plain subject is not vague
+    events = make_events({"start": "2026-11-03 14:00", "end": "2026-11-03 15:00", **PANEL, "has_agenda": None},
+                         person=SAM)
+    found = suggest(prepare_events(events, RULES, WINDOW, Settings()), SAM, WINDOW, SuggestSettings(),
+                    hours=WorkingHours())
+    assert found.empty
+
+
+def test_a_teammates_cancelled_copy_is_not_a_teammate_attending(make_events) -> None:
+    meeting = {"start": "2026-11-03 14:00", "end": "2026-11-03 15:00", **PANEL, "ical_uid": "uid-1"}
+    events = concat([make_events(meeting, person=SAM),
+                     make_events({**meeting, "is_cancelled": True}, person=ALEX),
+                     make_events({"start": "2026-11-02 14:00", "end": "2026-11-02 15:00", "subject": "Home visit"},
+                                 person="kim@council.gov.uk")])
+    prepared = prepare_events(events, RULES, WINDOW, Settings())
+    assert suggest(prepared, SAM, WINDOW, SuggestSettings(), hours=WorkingHours()).empty
+    # the same copy not cancelled: Alex is going (2 of 3 people: not team-wide), so Sam could decline
+    events.loc[events["person"] == ALEX, "is_cancelled"] = False
+    prepared = prepare_events(events, RULES, WINDOW, Settings())
+    found = suggest(prepared, SAM, WINDOW, SuggestSettings(), hours=WorkingHours())
+    assert found["reasons"].tolist() == ["teammate_attending"]
+
+
+def test_a_slot_that_allows_meetings_gives_no_reason_and_unknown_slots_are_skipped(make_events) -> None:
+    # Tuesday mornings allow meetings, Thursday mornings do not; an occurrence of a slot the policy does not know
+    # (before Tuesday's) is skipped, not a reason to stop looking
+    slots = parse_slots(
+        '[[slot]]\nname = "tue"\ndays = ["tue"]\nstart = "09:30"\nend = "12:30"\nallow = ["direct_work", "meeting"]\n'
+        '[[slot]]\nname = "thu"\ndays = ["thu"]\nstart = "09:30"\nend = "12:30"\nallow = ["direct_work"]\n')
+    events = make_events({"event_id": "tue", "start": "2026-11-03 10:00", "end": "2026-11-03 11:00", **PANEL},
+                         {"event_id": "thu", "start": "2026-11-05 10:00", "end": "2026-11-05 11:00", **PANEL},
+                         person=SAM)
+    prepared = prepare_events(events, RULES, WINDOW, Settings())
+    occurrences = pd.DataFrame({
+        "person": pd.Series([SAM] * 3, dtype="string"),
+        "slot": pd.Series(["retired", "tue", "thu"], dtype="string"),
+        "start": pd.to_datetime(["2026-11-02 09:30", "2026-11-03 09:30", "2026-11-05 09:30"], utc=True),
+        "end": pd.to_datetime(["2026-11-02 12:30", "2026-11-03 12:30", "2026-11-05 12:30"], utc=True),
+    })
+    found = suggest(prepared, SAM, WINDOW, SuggestSettings(), hours=WorkingHours(), occurrences=occurrences,
+                    slots=slots)
+    assert found[["event_id", "reasons"]].values.tolist() == [["thu", "in_protected_slot"]]
+
+
+def test_team_view_of_nobody_is_an_empty_table_with_its_columns(make_events) -> None:
+    table = team_view(week(make_events), [], WINDOW, SuggestSettings(), hours={}, default_hours=WorkingHours())
+    assert table.empty
+    assert list(table.columns) == ["person", "suggestions", "hours_freed"]
