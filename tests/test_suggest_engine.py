@@ -128,3 +128,66 @@ def test_team_view_of_nobody_is_an_empty_table_with_its_columns(make_events) -> 
     table = team_view(week(make_events), [], WINDOW, SuggestSettings(), hours={}, default_hours=WorkingHours())
     assert table.empty
     assert list(table.columns) == ["person", "suggestions", "hours_freed"]
+
+
+def optional(event_id: str, start: str, end: str, **more) -> dict:
+    return {"event_id": event_id, "start": start, "end": end, **PANEL, "is_optional": True, **more}
+
+
+def test_a_suggestion_row_in_full_and_ties_ranked_by_hours_then_start_then_event_id(make_events) -> None:
+    events = make_events(
+        optional("b", "2026-11-05 14:00", "2026-11-05 15:00"), optional("a", "2026-11-05 14:00", "2026-11-05 15:00"),
+        optional("late", "2026-11-03 14:00", "2026-11-03 15:00"),
+        optional("long", "2026-11-04 10:00", "2026-11-04 12:00", series_id="ser", subject="Panel review"),
+        optional("early", "2026-11-02 14:00", "2026-11-02 15:00"),
+        optional("friday", "2026-11-06 14:00", "2026-11-06 15:00"),
+        person=SAM)
+    config = SuggestSettings(weights={"optional": 1.0000005}, templates={"optional": "Sorry: optional for me."},
+                             recurring_heavy_hours_per_month=100)  # the 2-hour series is not heavy
+    found = suggest(prepare_events(events, RULES, WINDOW, Settings()), SAM, WINDOW, config, hours=WorkingHours())
+    assert list(found.columns) == COLUMNS
+    assert found["event_id"].tolist() == ["long", "early", "late", "a", "b", "friday"]
+    row = found.iloc[0].to_dict()
+    assert row == {
+        "person": SAM, "event_id": "long", "start": pd.Timestamp("2026-11-04 10:00Z"),
+        "end": pd.Timestamp("2026-11-04 12:00Z"), "score": 1.000001, "reasons": "optional",
+        "reply": "Sorry: optional for me.", "hours": 2.0, "category": "meeting", "rule": "panel",
+        "main_reason": "optional", "sentences": ["You were invited as optional."], "subject": "Panel review",
+        "series_id": "ser"}
+
+
+def test_exemptions_are_named_and_one_other_attendee_is_enough(make_events) -> None:
+    from calendar_audit.suggest import candidates
+
+    events = make_events(
+        optional("free", "2026-11-02 10:00", "2026-11-02 11:00", show_as="free"),  # not counted
+        optional("alone", "2026-11-02 12:00", "2026-11-02 13:00", attendee_count=0),
+        optional("pair", "2026-11-02 14:00", "2026-11-02 15:00", attendee_count=1),
+        optional("at-start", "2026-11-02 00:00", "2026-11-02 00:30"),  # exactly at the window's start
+        optional("at-end", "2026-11-07 00:00", "2026-11-07 01:00"),  # exactly at its end: outside, left out
+        person=SAM)
+    prepared = prepare_events(events, RULES, WINDOW, Settings())
+    assert candidates(prepared, SAM, WINDOW).set_index("event_id")["exempt"].to_dict() == {
+        "free": "not_counted", "alone": "no_other_attendees", "pair": "", "at-start": ""}
+    found = suggest(prepared, SAM, WINDOW, SuggestSettings(), hours=WorkingHours())
+    assert found[["event_id", "reasons"]].values.tolist() == [
+        ["at-start", "optional;after_hours"], ["pair", "optional"]]
+
+
+def test_a_meeting_right_after_direct_work_is_not_double_booked_and_leave_all_window_is_after_hours(
+        make_events) -> None:
+    events = make_events(
+        {"event_id": "visit", "start": "2026-11-02 09:00", "end": "2026-11-02 10:00", "subject": "Home visit",
+         "response": "organizer"},
+        optional("after", "2026-11-02 10:00", "2026-11-02 11:00"), person=SAM)
+    rules = parse_rules('[[rule]]\nname = "visit"\ncategory = "direct_work"\nsubject = ["home visit"]\n'
+                        '[[rule]]\nname = "panel"\ncategory = "meeting"\nsubject = ["panel"]\n')
+    found = suggest(prepare_events(events, rules, WINDOW, Settings()), SAM, WINDOW, SuggestSettings(),
+                    hours=WorkingHours())
+    assert found["reasons"].tolist() == ["optional"]
+    # Sam on leave every day of the window (and the days around it): no working time at all
+    leave = make_events({"event_id": "leave", "start": "2026-10-31", "end": "2026-11-09", "is_all_day": True,
+                         "show_as": "oof", "subject": "Annual leave"}, person=SAM)
+    found = suggest(prepare_events(concat([events, leave]), rules, WINDOW, Settings()), SAM, WINDOW,
+                    SuggestSettings(), hours=WorkingHours())
+    assert found["reasons"].tolist() == ["optional;after_hours"]
