@@ -191,3 +191,17 @@ def test_a_meeting_right_after_direct_work_is_not_double_booked_and_leave_all_wi
     found = suggest(prepare_events(concat([events, leave]), rules, WINDOW, Settings()), SAM, WINDOW,
                     SuggestSettings(), hours=WorkingHours())
     assert found["reasons"].tolist() == ["optional;after_hours"]
+
+
+def test_recurring_heavy_is_strictly_above_the_threshold_and_counts_only_counted_occurrences(make_events) -> None:
+    # a weekly 1-hour series accepted once and declined once in the 5-day window: 1 h x 30 / 5 = 6 h a month
+    events = make_events(
+        optional("mon", "2026-11-02 14:00", "2026-11-02 15:00", series_id="ser"),
+        optional("thu", "2026-11-05 14:00", "2026-11-05 15:00", series_id="ser", response="declined"),
+        person=SAM)
+    prepared = prepare_events(events, RULES, WINDOW, Settings())
+    at_six = suggest(prepared, SAM, WINDOW, SuggestSettings(recurring_heavy_hours_per_month=6), hours=WorkingHours())
+    assert at_six[["event_id", "reasons"]].values.tolist() == [["mon", "optional"]]
+    below = suggest(prepared, SAM, WINDOW, SuggestSettings(recurring_heavy_hours_per_month=5.9),
+                    hours=WorkingHours())
+    assert below[["event_id", "reasons"]].values.tolist() == [["mon", "optional;recurring_heavy"]]
