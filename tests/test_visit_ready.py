@@ -102,3 +102,49 @@ def test_slot_hours_are_the_visit_ready_part_inside_protected_slots(make_events)
     )
     assert visit_ready(events, slots=SLOT) == {"visit_ready_hours": 4.25 + 2 + 4 * 8.0, "visit_ready_blocks": 6,
                                                "visit_ready_slot_hours": 2.75}
+
+
+AMY = "amy@council.gov.uk"
+MONDAY = Window(date(2026, 10, 19), date(2026, 10, 19))
+
+
+def week_table(events: pd.DataFrame, people: list[str], slots: str = "", slot_people: list[str] | None = None,
+               window: Window = WEEK) -> pd.DataFrame:
+    """person_week's visit-ready columns for several people, 09:00-17:00; ``slots`` for ``slot_people`` only."""
+    events = events.assign(statutory=False, counted=(exclusion_reasons(events) == "").to_numpy(bool))
+    layers = {}
+    if slots:
+        policy = parse_slots(slots)
+        layers = occurrence_layers(slot_occurrences(policy, slot_people or people, window, {}), policy, people)
+    part = partition(events, people, window, CATEGORIES, {}, WorkingHours(), layers)
+    return person_week(part)[["person", *VISIT_READY_COLUMNS]]
+
+
+def test_slot_hours_count_the_visit_ready_time_in_every_slot_of_the_policy():
+    """A free week 09:00-17:00: five 8-hour blocks; the Monday 09:30-12:30 and Tuesday 13:00-16:00 slots hold
+    3 h of them each."""
+    from calendar_audit.frame import empty_frame
+
+    two = SLOT + '\n[[slot]]\nname = "afternoons"\ndays = ["tue"]\nstart = "13:00"\nend = "16:00"\n' \
+                 'allow = ["direct_work"]\n'
+    table = week_table(empty_frame().assign(category=pd.Series(dtype="string")), [SAM], two)
+    assert table.values.tolist() == [[SAM, 40.0, 5, 6.0]]
+
+
+def test_a_week_with_no_free_time_has_no_visit_ready_time_and_blocks_stay_whole_numbers(make_events):
+    """Meetings 09:00-17:00 every weekday: no free time at all, for anyone."""
+    rows = [dict(start=f"2026-10-{d} 09:00", end=f"2026-10-{d} 17:00", category="meeting", attendee_count=2,
+                 response="accepted") for d in range(19, 24)]
+    table = week_table(make_events(*rows), [SAM])
+    assert table.values.tolist() == [[SAM, 0.0, 0, 0.0]]
+    assert str(table["visit_ready_blocks"].dtype) == "int64"  # a count: written as 0, not 0.0
+
+
+def test_a_free_stretch_cut_by_slot_edges_is_one_block_for_each_person():
+    """Monday only, both free 09:00-17:00. Amy's slot 09:30-12:30 cuts her day into three touching pieces: still
+    one 8-hour block, 3 h of it in the slot. Sam has no slot: one 8-hour block."""
+    from calendar_audit.frame import empty_frame
+
+    table = week_table(empty_frame().assign(category=pd.Series(dtype="string")), [SAM, AMY], SLOT, [AMY], MONDAY)
+    assert table.values.tolist() == [[SAM, 8.0, 1, 0.0], [AMY, 8.0, 1, 3.0]]
+    assert str(table["visit_ready_blocks"].dtype) == "int64"
