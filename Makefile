@@ -36,7 +36,9 @@ bench: $(STAMP)
 # Mutation testing of the pure core with mutmut (tests/README.md: the score, the command, the equivalent mutants).
 # A fresh run each time; mutants/ is git-ignored. Only the neutralising function of writers/tables.py is tested.
 MUTATE := "calendar_audit.metrics.*" "calendar_audit.timeline.*" "calendar_audit.rules.*" "calendar_audit.slots.*" \
-	"calendar_audit.suggest.*" "calendar_audit.privacy.*" "calendar_audit.writers.tables.x_neutralise*"
+	"calendar_audit.suggest.*" "calendar_audit.privacy.*" \
+	"calendar_audit.writers.columns.x_neutralise*" "calendar_audit.writers.columns.x__flags*" \
+	"calendar_audit.writers.columns.x__csv_texts*" "calendar_audit.writers.columns.x_csv_quote*"
 mutation: $(STAMP)
 	rm -rf mutants
 	nice -n 15 $(BIN)/mutmut run --max-children 2 $(MUTATE) > mutation.log 2>&1 || (tail -40 mutation.log; exit 1)

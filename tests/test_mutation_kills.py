@@ -544,7 +544,9 @@ def test_patterns_with_back_references_are_searched_on_their_own(make_events, su
     import json
 
     from calendar_audit.rules import classify
+    from calendar_audit.rules.classify import _merged
 
+    _merged.cache_clear()  # the merge is cached per pattern tuple: decide it afresh, as a new rule file would
     rules = parse_rules(f'[[rule]]\nname = "doubled"\ncategory = "admin"\nsubject = {json.dumps(subject)}\n')
     events = make_events(dict(subject="abba", start="2026-10-20 10:00", end="2026-10-20 11:00"),
                          dict(subject="abb", start="2026-10-20 12:00", end="2026-10-20 13:00"),
@@ -560,6 +562,13 @@ def test_a_missing_subject_is_searched_as_empty_text(make_events) -> None:
     events["subject"] = events["subject"].astype(object)
     events.loc[0, "subject"] = None
     assert classify(events, rules)["rule"].tolist() == ["default:alone"]
+    # beside a subject the rule matches, the missing one is still "" (not the other event's text)
+    rules = parse_rules('[[rule]]\nname = "visit"\ncategory = "direct_work"\nsubject = ["^home visit$"]\n')
+    events = make_events(dict(subject="Home visit", start="2026-10-20 10:00", end="2026-10-20 11:00"),
+                         dict(subject="x", start="2026-10-20 12:00", end="2026-10-20 13:00"))
+    events["subject"] = events["subject"].astype(object)
+    events.loc[1, "subject"] = None
+    assert classify(events, rules)["rule"].tolist() == ["visit", "default:alone"]
 
 
 @pytest.mark.parametrize("matcher", ["min_attendees = 0", "max_attendees = 100", "min_minutes = 0",
