@@ -70,3 +70,19 @@ def test_header_names_are_neutralised_and_quoted_like_cells() -> None:
 def test_empty_columns() -> None:
     assert texts(pd.Series([], dtype=object)) == []
     assert texts(pd.Series([], dtype=float)) == []
+
+
+def test_a_trigger_right_after_a_one_letter_or_empty_text_marks_its_own_cell() -> None:
+    """The flags come from one scan of every text joined by NUL: a formula after a short neighbour is still its own."""
+    assert list(neutralise_texts(np.array(["a", "=x", "", "+y"], dtype=object))) == ["a", "'=x", "", "'+y"]
+
+
+def test_a_nul_after_the_first_letter_is_not_taken_for_a_cell_boundary() -> None:
+    assert list(neutralise_texts(np.array(["a\0=b", "c"], dtype=object))) == ["a\0=b", "c"]
+
+
+def test_fixed_width_string_arrays_get_their_whole_prefixed_and_quoted_text() -> None:
+    """A NumPy unicode array holds strings no longer than its longest: the prefix and quotes must not be cut off."""
+    assert list(neutralise_texts(np.array(["=x", "ab"]))) == ["'=x", "ab"]
+    assert list(csv_quote(np.array(['a "b", c', "d"]))) == ['"a ""b"", c"', "d"]
+    assert list(csv_header(["=x", "ab"]).split(",")) == ["'=x", "ab"]
