@@ -139,3 +139,20 @@ def test_install_says_what_it_does_and_the_licence_is_an_spdx_string() -> None:
     assert "Installing calendar-audit and its dependencies into .venv (the first run takes about two minutes)" in (
         dry.stdout)
     assert "pip install --quiet -e" not in dry.stdout  # pip shows each package as it comes
+
+
+def test_a_command_imports_only_what_it_runs_and_a_typo_still_lists_every_command() -> None:
+    """`demo` and `report` do not pay for msal, msgraph, the store or starlette (0.7 s of imports); an unknown
+    command word still gets argparse's list of every command."""
+    heavy = "('msal', 'msgraph', 'starlette', 'calendar_audit.sources.store')"
+    code = ("import sys; from calendar_audit.cli import build_parser; build_parser(['demo']); "
+            f"print(sorted(m for m in {heavy} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    from calendar_audit.cli import build_parser
+
+    commands = next(a for a in build_parser(["demoo"])._actions if a.dest == "command").choices
+    assert list(commands) == ["demo", "report", "explain", "rules", "sync", "slots", "suggest", "purge", "enforce",
+                              "digest", "serve"]
+    assert list(next(a for a in build_parser(["sync"])._actions if a.dest == "command").choices) == [
+        "demo", "report", "explain", "rules", "sync"]
