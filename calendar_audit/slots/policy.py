@@ -146,7 +146,7 @@ def validate_slots(raw: Sequence[Mapping[str, Any]], source: str, categories: Se
     for name, message in overlaps(slots, placed=True):
         problems.append(f"{source}: {message}")
         # the message less its "slot NAME: start/end: " (a split at ": start/end: " would cut a name holding it)
-        found.append(FieldProblem(number_of[name], "start", message.removeprefix(f"slot {quote(name)}: start/end: ")))
+        found.append(FieldProblem(number_of[name], "start", message.removeprefix(_overlap_prefix(name))))
     if problems:
         raise SlotError("\n".join(problems))
     return slots
@@ -242,10 +242,15 @@ def overlaps(slots: Sequence[Slot], placed: bool = False) -> list[Any]:
                 continue
             start, end = max(a.start, b.start), min(a.end, b.end)
             days = ", ".join(DAY_NAMES[d] for d in shared_days)
-            message = (f"slot {quote(a.name)}: start/end: overlaps slot {quote(b.name)} on {days} "
+            message = (f"{_overlap_prefix(a.name)}overlaps slot {quote(b.name)} on {days} "
                        f"{clock_text(start)}-{clock_text(end)} (one person's slots must not overlap)")
             out.append((a.name, message) if placed else message)
     return out
+
+
+def _overlap_prefix(name: str) -> str:
+    """How an overlap message names its slot and field (the form shows the rest beside the field)."""
+    return f"slot {quote(name)}: start/end: "
 
 
 def _dates_meet(a: Slot, b: Slot) -> bool:

@@ -85,7 +85,7 @@ def print_summary(result: AuditResult, console: Console, files: Sequence[Path] =
     )
     console.print(table)
     if hidden > 0:
-        where = [p.name for p in files if p.name in PER_PERSON_FILES]
+        where = _named(files, PER_PERSON_FILES)
         listed = f", and {' and '.join(where)} list{'s' if len(where) == 1 else ''} every person" if where else ""
         console.print(Text(f"The first {PEOPLE_SHOWN} of {len(totals)} people are shown; the team line counts "
                            f"everyone{listed}."))
@@ -111,6 +111,11 @@ def print_notes(notes: Sequence[str], console: Console, files: Sequence[Path] = 
     for note in notes[:NOTES_SHOWN]:
         console.print(Text(f"- {note}"), soft_wrap=False)
     if len(notes) > NOTES_SHOWN:
-        where = [p.name for p in files if p.name in ("notes.txt", "report.html")]
+        where = _named(files, ("notes.txt", "report.html"))
         console.print(Text(f"... and {len(notes) - NOTES_SHOWN} more"
                            + (f" in {' and '.join(where)}" if where else "") + "."))
+
+
+def _named(files: Sequence[Path], names: Sequence[str]) -> list[str]:
+    """The names of the written files that are among ``names``, in the order they were written."""
+    return [p.name for p in files if p.name in names]
